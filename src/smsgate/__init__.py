@@ -1,0 +1,3 @@
+"""smsgate: a self-hosted SMS and MMS gateway."""
+
+__version__ = "0.1.0"

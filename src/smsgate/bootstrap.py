@@ -1,0 +1,57 @@
+"""The composition root: the only module that wires settings, adapters and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smsgate.clock import SystemClock
+from smsgate.db.engine import create_engine
+from smsgate.db.migrate import upgrade
+from smsgate.db.store import SqlStore
+from smsgate.passwords import Argon2Hasher
+from smsgate.ports import Clock, SecretHasher
+from smsgate.services.accounts import AccountService, CredentialCache
+from smsgate.services.queries import QueryService
+from smsgate.services.sending import SendingPolicy, SendingService
+from smsgate.settings import Settings
+
+
+@dataclass
+class Gateway:
+    """Everything an entry point (API, CLI, dispatcher) needs, built once."""
+
+    settings: Settings
+    store: SqlStore
+    clock: Clock
+    accounts: AccountService
+    sending: SendingService
+    queries: QueryService
+
+    async def migrate(self) -> None:
+        await upgrade(self.store.engine)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def build_gateway(
+    settings: Settings, *, clock: Clock | None = None, hasher: SecretHasher | None = None
+) -> Gateway:
+    store = SqlStore(create_engine(settings.database_url, pool_size=settings.db_pool_size))
+    clock = clock or SystemClock()
+    policy = SendingPolicy(
+        max_recipients=settings.max_recipients, max_segments=settings.max_segments
+    )
+    return Gateway(
+        settings=settings,
+        store=store,
+        clock=clock,
+        accounts=AccountService(
+            store,
+            clock,
+            hasher or Argon2Hasher(),
+            CredentialCache(ttl_s=settings.credential_cache_ttl_s),
+        ),
+        sending=SendingService(store, clock, policy),
+        queries=QueryService(store),
+    )

@@ -1,0 +1,175 @@
+"""Batches and messages: the hot insert path of every send request, and their queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate.db import tables as t
+from smsgate.domain.accounts import Service
+from smsgate.domain.batches import (
+    Batch,
+    Message,
+    MessageFilter,
+    NewBatch,
+    NewMessage,
+    RefusedRecipient,
+)
+from smsgate.domain.messages import MessageKind, MessageStatus
+
+MESSAGE_COLUMNS = [
+    t.messages.c.id,
+    t.messages.c.batch_id,
+    t.messages.c.account_id,
+    t.messages.c.recipient,
+    t.messages.c.region,
+    t.messages.c.reference,
+    t.messages.c.segments,
+    t.messages.c.price_micros,
+    t.messages.c.status,
+    t.messages.c.scheduled_at,
+    t.messages.c.created_at,
+    t.messages.c.updated_at,
+    t.messages.c.error_code,
+    t.messages.c.carrier_message_id,
+]
+
+
+def _message(row: sa.Row[Any]) -> Message:
+    values = row._asdict()
+    values["status"] = MessageStatus(values["status"])
+    return Message(**values)
+
+
+def _batch(row: sa.Row[Any]) -> Batch:
+    values = row._asdict()
+    values["service"] = Service(values["service"])
+    values["kind"] = MessageKind(values["kind"])
+    values["refused"] = [RefusedRecipient(**r) for r in values["refused"]]
+    replay = values["replay_recipients"]
+    values["replay_recipients"] = (
+        None if replay is None else [RefusedRecipient(**r) for r in replay]
+    )
+    return Batch(**values)
+
+
+def _recipients_json(recipients: Sequence[RefusedRecipient]) -> list[dict[str, Any]]:
+    return [
+        {"raw": r.raw, "reference": r.reference, "number": r.number, "verdict": r.verdict}
+        for r in recipients
+    ]
+
+
+class SqlBatches:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, batch: NewBatch, balance_after_micros: int) -> int:
+        result = await self._conn.execute(
+            t.batches.insert().returning(t.batches.c.id),
+            {
+                "account_id": batch.account_id,
+                "service": str(batch.service),
+                "text": batch.text,
+                "sender": batch.sender,
+                "encoding": batch.encoding,
+                "segments": batch.segments,
+                "flash": batch.flash,
+                "kind": str(batch.kind),
+                "scheduled_at": batch.scheduled_at,
+                "created_at": batch.created_at,
+                "idempotency_key": batch.idempotency_key,
+                "total": batch.total,
+                "verdict_counts": dict(batch.verdict_counts),
+                "refused": _recipients_json(batch.refused),
+                "replay_recipients": None
+                if batch.replay_recipients is None
+                else _recipients_json(batch.replay_recipients),
+                "cost_micros": batch.cost_micros,
+                "balance_after_micros": balance_after_micros,
+            },
+        )
+        return int(result.scalar_one())
+
+    async def add_messages(
+        self, batch: NewBatch, batch_id: int, messages: Sequence[NewMessage], status: str
+    ) -> list[int]:
+        """Insert every message of a batch in one statement; their ids in the given order."""
+        due_at = batch.scheduled_at or batch.created_at
+        rows = [
+            {
+                "batch_id": batch_id,
+                "account_id": batch.account_id,
+                "recipient": m.recipient,
+                "region": m.region,
+                "reference": m.reference,
+                "segments": m.segments,
+                "price_micros": m.price_micros,
+                "status": status,
+                "due_at": due_at,
+                "scheduled_at": batch.scheduled_at,
+                "created_at": batch.created_at,
+                "updated_at": batch.created_at,
+            }
+            for m in messages
+        ]
+        result = await self._conn.execute(
+            t.messages.insert().returning(t.messages.c.id, sort_by_parameter_order=True), rows
+        )
+        return [int(i) for i in result.scalars()]
+
+    async def get(self, account_id: int, batch_id: int) -> Batch | None:
+        query = sa.select(t.batches).where(
+            t.batches.c.id == batch_id, t.batches.c.account_id == account_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _batch(row)
+
+    async def by_idempotency_key(self, account_id: int, key: str) -> Batch | None:
+        query = sa.select(t.batches).where(
+            t.batches.c.account_id == account_id, t.batches.c.idempotency_key == key
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _batch(row)
+
+    async def message(self, account_id: int, message_id: int) -> Message | None:
+        query = sa.select(*MESSAGE_COLUMNS).where(
+            t.messages.c.id == message_id, t.messages.c.account_id == account_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _message(row)
+
+    async def messages(self, account_id: int, query: MessageFilter) -> list[Message]:
+        m = t.messages.c
+        where = [m.account_id == account_id]
+        if query.batch_id is not None:
+            where.append(m.batch_id == query.batch_id)
+        if query.status is not None:
+            where.append(m.status == str(query.status))
+        if query.recipient is not None:
+            where.append(m.recipient == query.recipient)
+        if query.before_id is not None:
+            where.append(m.id < query.before_id)
+        select = sa.select(*MESSAGE_COLUMNS).where(*where).order_by(m.id.desc()).limit(query.limit)
+        return [_message(row) for row in await self._conn.execute(select)]
+
+    async def messages_of_batch(self, account_id: int, batch_id: int) -> list[Message]:
+        m = t.messages.c
+        select = (
+            sa.select(*MESSAGE_COLUMNS)
+            .where(m.account_id == account_id, m.batch_id == batch_id)
+            .order_by(m.id)
+        )
+        return [_message(row) for row in await self._conn.execute(select)]
+
+    async def status_counts(self, account_id: int, batch_id: int) -> dict[str, int]:
+        m = t.messages.c
+        select = (
+            sa.select(m.status, sa.func.count())
+            .where(m.account_id == account_id, m.batch_id == batch_id)
+            .group_by(m.status)
+        )
+        return {row[0]: int(row[1]) for row in await self._conn.execute(select)}

@@ -1,0 +1,47 @@
+"""Where SQLite and PostgreSQL differ, as named functions; nothing else checks the dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def is_postgresql(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
+    """Lock the selected rows until commit (SQLite: the write transaction locks already)."""
+    return query.with_for_update() if is_postgresql(conn) else query
+
+
+def upsert_add(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    column: str,
+) -> sa.Insert:
+    """INSERT rows, or add their `column` to the existing row with the same keys."""
+    module: Any = postgresql if is_postgresql(conn) else sqlite
+    statement = module.insert(table).values(list(rows))
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=list(keys),
+        set_={column: table.c[column] + statement.excluded[column]},
+    )
+
+
+def insert_ignore(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> Any:
+    """INSERT rows, skipping those whose key exists already."""
+    module: Any = postgresql if is_postgresql(conn) else sqlite
+    return module.insert(table).values(list(rows)).on_conflict_do_nothing()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a driver error is a unique-constraint violation, on either database."""
+    text = f"{type(exc.__cause__ or exc).__name__} {exc}".lower()
+    return "unique" in text or "uniqueviolation" in text

@@ -1,0 +1,195 @@
+"""The one schema source: every table, its keys and indexes. Migrations must match it.
+
+Times are stored in UTC (`UtcDateTime`); money in integer micro-credits; the balance has a
+CHECK so that no bug can take it below zero.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only aliases the rowid for INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        found: datetime = value
+        return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("email", sa.String(254)),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("balance_micros", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("expires_at", UtcDateTime),
+    sa.Column("services", sa.JSON, nullable=False),
+    sa.Column("default_country", sa.String(2)),
+    sa.Column("allowed_senders", sa.JSON, nullable=False),
+    sa.Column("daily_limit", sa.Integer),
+    sa.Column("allowed_countries", sa.JSON),
+    sa.Column("country_monthly_limits", sa.JSON, nullable=False),
+    sa.Column("flood_limit_24h", sa.Integer),
+    sa.Column("web_service_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("filtered_words", sa.JSON, nullable=False),
+    sa.Column("webhook_url", sa.String(2048)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("balance_micros >= 0", name="balance_not_negative"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("label", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime),
+)
+
+lines = sa.Table(
+    "lines",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+prices = sa.Table(
+    "prices",
+    metadata,
+    sa.Column("service", sa.String(8), primary_key=True),
+    sa.Column("region", sa.String(3), primary_key=True),
+    sa.Column("price_micros", sa.BigInteger, nullable=False),
+)
+
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("amount_micros", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # topup, charge, refund, adjustment
+    sa.Column("batch_id", Id),
+    sa.Column("note", sa.String(255)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+blacklist = sa.Table(
+    "blacklist",
+    metadata,
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+global_blacklist = sa.Table(
+    "global_blacklist",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+npai = sa.Table(
+    "npai",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("reason", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Per-account counters for the daily limit (region "*") and monthly per-country limits.
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),  # YYYY-MM-DD or YYYY-MM
+    sa.Column("region", sa.String(3), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("service", sa.String(8), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sender", sa.String(32)),
+    sa.Column("encoding", sa.String(8), nullable=False),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Column("flash", sa.Boolean, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("scheduled_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("idempotency_key", sa.String(255)),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("verdict_counts", sa.JSON, nullable=False),
+    sa.Column("refused", sa.JSON, nullable=False),
+    # With an idempotency key: every recipient's verdict in request order, to replay the answer.
+    sa.Column("replay_recipients", sa.JSON),
+    sa.Column("cost_micros", sa.BigInteger, nullable=False),
+    sa.Column("balance_after_micros", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("account_id", "idempotency_key"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", Id, sa.ForeignKey("batches.id"), nullable=False, index=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("region", sa.String(3), nullable=False),
+    sa.Column("reference", sa.String(64)),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Column("price_micros", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("due_at", UtcDateTime, nullable=False),  # when a dispatcher may take it
+    sa.Column("scheduled_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("carrier_message_id", sa.String(64)),
+    sa.Column("error_code", sa.String(32)),
+    sa.Index("ix_messages_account_recipient_created", "account_id", "recipient", "created_at"),
+    sa.Index("ix_messages_status_due", "status", "due_at"),
+)

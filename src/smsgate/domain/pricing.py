@@ -1,0 +1,30 @@
+"""Prices: micro-credits per SMS segment or per MMS, by (service, destination region).
+
+A price for region "*" is the service's default; with neither, the built-in default applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from smsgate.domain.accounts import Service
+
+ANY_REGION = "*"
+DEFAULT_PRICE_MICROS = {Service.SMS: 1_000_000, Service.MMS: 5_000_000}
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    prices: Mapping[tuple[Service, str], int] = field(default_factory=dict)
+
+    def unit_price(self, service: Service, region: str) -> int:
+        """Micro-credits for one SMS segment or one MMS to `region`."""
+        found = self.prices.get((service, region))
+        if found is None:
+            found = self.prices.get((service, ANY_REGION), DEFAULT_PRICE_MICROS[service])
+        return found
+
+    def message_price(self, service: Service, region: str, segments: int) -> int:
+        unit = self.unit_price(service, region)
+        return unit * segments if service is Service.SMS else unit

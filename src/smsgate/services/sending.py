@@ -1,0 +1,349 @@
+"""Sending: a request becomes a screened, charged, queued batch in one transaction.
+
+Invariants: a request that fails charges nothing and queues nothing; the charge and the
+queued messages commit together; the balance never goes negative (the account row is
+locked for the write, and the debit is conditional).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from smsgate import errors
+from smsgate.domain import accounts as account_rules
+from smsgate.domain.accounts import Account, Service
+from smsgate.domain.batches import Batch, Message, NewBatch, NewMessage, RefusedRecipient
+from smsgate.domain.messages import MessageKind, MessageStatus
+from smsgate.domain.recipients import (
+    Recipient,
+    RecipientVerdict,
+    Verdict,
+    candidate_numbers,
+    count_verdicts,
+    read_recipients,
+    screen_recipients,
+)
+from smsgate.domain.text import SegmentPlan, plan_segments
+from smsgate.ports import Clock, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SendingPolicy:
+    max_recipients: int = 1000
+    max_segments: int = 10
+    max_schedule_ahead: timedelta = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    recipients: Sequence[Recipient]
+    text: str
+    sender: str | None = None
+    scheduled_at: datetime | None = None
+    kind: MessageKind = MessageKind.TRANSACTIONAL
+    force_unicode: bool = False
+    flash: bool = False
+    test: bool = False
+    idempotency_key: str | None = None
+    service: Service = Service.SMS
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    id: int | None
+    recipient: str
+    reference: str | None
+    segments: int
+    price_micros: int
+    status: MessageStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What the caller is told: per-recipient verdicts, the queued messages, the cost."""
+
+    batch_id: int | None
+    test: bool
+    plan: SegmentPlan
+    status: MessageStatus
+    scheduled_at: datetime | None
+    kind: MessageKind
+    verdicts: Sequence[RecipientVerdict]
+    messages: Sequence[QueuedMessage]
+    counts: dict[Verdict, int]
+    cost_micros: int
+    balance_micros: int
+    replayed: bool = False
+    refused: Sequence[RefusedRecipient] = field(default_factory=tuple)
+
+
+class SendingService:
+    def __init__(self, store: Store, clock: Clock, policy: SendingPolicy) -> None:
+        self._store = store
+        self._clock = clock
+        self._policy = policy
+
+    def plan_text(self, text: str, force_unicode: bool) -> SegmentPlan:
+        """Segment the text, refusing empty text and text past the segment cap."""
+        if not text:
+            raise errors.EmptyText("the message text is empty")
+        plan = plan_segments(text, force_unicode=force_unicode)
+        if plan.segments > self._policy.max_segments:
+            raise errors.TextTooLong(
+                f"the text needs {plan.segments} segments; at most "
+                f"{self._policy.max_segments} are allowed",
+                segments=plan.segments,
+                max_segments=self._policy.max_segments,
+            )
+        return plan
+
+    def check_schedule(self, scheduled_at: datetime | None, now: datetime) -> datetime | None:
+        """A schedule in the past sends at once; one past the horizon is refused."""
+        if scheduled_at is None:
+            return None
+        if scheduled_at.tzinfo is None or scheduled_at.utcoffset() is None:
+            raise errors.InvalidSchedule("the schedule time needs a time zone offset")
+        if scheduled_at - now > self._policy.max_schedule_ahead:
+            raise errors.InvalidSchedule("the schedule time is too far ahead")
+        return scheduled_at.astimezone(UTC) if scheduled_at > now else None
+
+    async def send(self, account: Account, request: SendRequest) -> SendOutcome:
+        """Screen, price, charge and queue one request; raise if it must be refused whole."""
+        now = self._clock.now()
+        if not request.recipients:
+            raise errors.NoRecipients("at least one recipient is required")
+        if len(request.recipients) > self._policy.max_recipients:
+            raise errors.TooManyRecipients(
+                f"at most {self._policy.max_recipients} recipients per request",
+                max_recipients=self._policy.max_recipients,
+            )
+        plan = self.plan_text(request.text, request.force_unicode)
+        scheduled_at = self.check_schedule(request.scheduled_at, now)
+        account_rules.check_may_send(account, request.service, now)
+        word = account_rules.find_filtered_word(account, request.text)
+        if word is not None:
+            raise errors.FilteredContent("the text contains a filtered word", word=word)
+        first_pass = read_recipients(request.recipients, account.default_country)
+
+        if request.idempotency_key and not request.test:
+            replay = await self._replay(account.id, request.idempotency_key)
+            if replay is not None:
+                return replay
+        try:
+            return await self._charge_and_queue(account, request, plan, scheduled_at, first_pass)
+        except errors.Conflict:
+            if not request.idempotency_key:
+                raise
+            # Two requests raced with the same key: the other one won; answer as it did.
+            replay = await self._replay(account.id, request.idempotency_key)
+            if replay is None:
+                raise
+            return replay
+
+    async def _charge_and_queue(
+        self,
+        account: Account,
+        request: SendRequest,
+        plan: SegmentPlan,
+        scheduled_at: datetime | None,
+        first_pass: list[RecipientVerdict],
+    ) -> SendOutcome:
+        now = self._clock.now()
+        async with self._store.transaction(write=not request.test) as tx:
+            locked = await tx.accounts.get(account.id, lock=not request.test)
+            if locked is None:
+                raise errors.AuthenticationFailed("the account no longer exists")
+            account_rules.check_may_send(locked, request.service, now)
+            if request.sender:
+                line = await tx.accounts.line(locked.id, request.sender)
+                account_rules.check_sender(locked, request.sender, line)
+            screening = await tx.screenings.screening(
+                locked, candidate_numbers(first_pass), now - timedelta(hours=24), now.date()
+            )
+            verdicts = screen_recipients(first_pass, locked, screening)
+            counts = count_verdicts(verdicts)
+            accepted = [v for v in verdicts if v.accepted]
+            if not accepted:
+                if counts[Verdict.DAILY_LIMIT]:
+                    raise errors.DailyLimitReached("the daily sending limit is reached")
+                raise errors.NoDeliverableRecipients(
+                    "no recipient can be sent to",
+                    counts={str(k): n for k, n in counts.items() if n},
+                )
+            prices = await tx.prices.table()
+            new_messages = [
+                NewMessage(
+                    recipient=v.number or "",
+                    region=v.region or "",
+                    reference=v.reference,
+                    segments=plan.segments,
+                    price_micros=prices.message_price(
+                        request.service, v.region or "", plan.segments
+                    ),
+                )
+                for v in accepted
+            ]
+            cost = sum(m.price_micros for m in new_messages)
+            if cost > locked.balance_micros:
+                raise errors.InsufficientCredit(
+                    "not enough credit",
+                    needed=cost,
+                    balance=locked.balance_micros,
+                )
+            status = MessageStatus.SCHEDULED if scheduled_at else MessageStatus.QUEUED
+            refused = [
+                RefusedRecipient(v.raw, v.reference, v.number, str(v.verdict))
+                for v in verdicts
+                if not v.accepted
+            ]
+            if request.test:
+                return _outcome(
+                    None,
+                    True,
+                    plan,
+                    status,
+                    scheduled_at,
+                    request,
+                    verdicts,
+                    counts,
+                    [None] * len(new_messages),
+                    new_messages,
+                    cost,
+                    locked.balance_micros,
+                    refused,
+                )
+            batch = NewBatch(
+                account_id=locked.id,
+                service=request.service,
+                text=request.text,
+                sender=request.sender or None,
+                encoding=str(plan.encoding),
+                segments=plan.segments,
+                flash=request.flash,
+                kind=request.kind,
+                scheduled_at=scheduled_at,
+                created_at=now,
+                idempotency_key=request.idempotency_key,
+                total=len(verdicts),
+                verdict_counts={str(k): n for k, n in counts.items()},
+                refused=refused,
+                cost_micros=cost,
+                replay_recipients=[
+                    RefusedRecipient(v.raw, v.reference, v.number, str(v.verdict)) for v in verdicts
+                ]
+                if request.idempotency_key
+                else None,
+            )
+            balance_after = locked.balance_micros - cost
+            batch_id = await tx.batches.add(batch, balance_after)
+            ids = await tx.batches.add_messages(batch, batch_id, new_messages, str(status))
+            debited = await tx.ledger.debit(locked.id, cost, batch_id, now)
+            if debited is None:  # cannot happen under the row lock; guard the invariant anyway
+                raise errors.InsufficientCredit("not enough credit")
+            await tx.screenings.record_usage(
+                locked.id, now.date(), Counter(m.region for m in new_messages)
+            )
+        log.info(
+            "batch %s queued: %d messages, cost %d",
+            batch_id,
+            len(ids),
+            cost,
+            extra={"event": "batch_queued", "account_id": locked.id, "batch_id": batch_id},
+        )
+        return _outcome(
+            batch_id,
+            False,
+            plan,
+            status,
+            scheduled_at,
+            request,
+            verdicts,
+            counts,
+            ids,
+            new_messages,
+            cost,
+            debited,
+            refused,
+        )
+
+    async def _replay(self, account_id: int, key: str) -> SendOutcome | None:
+        async with self._store.transaction() as tx:
+            batch = await tx.batches.by_idempotency_key(account_id, key)
+            if batch is None:
+                return None
+            messages = await tx.batches.messages_of_batch(account_id, batch.id)
+        return replay_outcome(batch, messages)
+
+
+def replay_outcome(batch: Batch, messages: Sequence[Message]) -> SendOutcome:
+    """The outcome of a stored batch, as its first answer said it."""
+    plan = plan_segments(batch.text, force_unicode=batch.encoding == "ucs2")
+    regions = {m.recipient: m.region for m in messages}
+    verdicts = [
+        RecipientVerdict(
+            r.raw, r.reference, r.number, regions.get(r.number or ""), Verdict(r.verdict)
+        )
+        for r in batch.replay_recipients or batch.refused
+    ]
+    counts = {Verdict(k): n for k, n in batch.verdict_counts.items()}
+    status = MessageStatus.SCHEDULED if batch.scheduled_at else MessageStatus.QUEUED
+    queued = [
+        QueuedMessage(m.id, m.recipient, m.reference, m.segments, m.price_micros, status)
+        for m in messages
+    ]
+    return SendOutcome(
+        batch_id=batch.id,
+        test=False,
+        plan=plan,
+        status=status,
+        scheduled_at=batch.scheduled_at,
+        kind=batch.kind,
+        verdicts=verdicts,
+        messages=queued,
+        counts=counts,
+        cost_micros=batch.cost_micros,
+        balance_micros=batch.balance_after_micros,
+        replayed=True,
+        refused=batch.refused,
+    )
+
+
+def _outcome(
+    batch_id: int | None,
+    test: bool,
+    plan: SegmentPlan,
+    status: MessageStatus,
+    scheduled_at: datetime | None,
+    request: SendRequest,
+    verdicts: Sequence[RecipientVerdict],
+    counts: dict[Verdict, int],
+    ids: Sequence[int | None],
+    new_messages: Sequence[NewMessage],
+    cost: int,
+    balance: int,
+    refused: Sequence[RefusedRecipient],
+) -> SendOutcome:
+    queued = [
+        QueuedMessage(id_, m.recipient, m.reference, m.segments, m.price_micros, status)
+        for id_, m in zip(ids, new_messages, strict=True)
+    ]
+    return SendOutcome(
+        batch_id=batch_id,
+        test=test,
+        plan=plan,
+        status=status,
+        scheduled_at=scheduled_at,
+        kind=request.kind,
+        verdicts=verdicts,
+        messages=queued,
+        counts=counts,
+        cost_micros=cost,
+        balance_micros=balance,
+        refused=refused,
+    )
