@@ -45,6 +45,7 @@ class LedgerEntry:
     account_id: int
     amount_micros: int
     kind: str
+    balance_after_micros: int
     batch_id: int | None
     note: str | None
     created_at: datetime
@@ -83,6 +84,7 @@ class Ledger(Protocol):
         batch_id: int | None = None,
     ) -> int: ...
     async def entries(self, account_id: int) -> list[LedgerEntry]: ...
+    async def charge_of(self, account_id: int, batch_id: int) -> LedgerEntry | None: ...
     async def total(self, account_id: int) -> int: ...
 
 
@@ -106,7 +108,7 @@ class Blacklist(Protocol):
 
 
 class Batches(Protocol):
-    async def add(self, batch: NewBatch, balance_after_micros: int) -> int: ...
+    async def add(self, batch: NewBatch) -> int: ...
     async def add_messages(
         self,
         batch: NewBatch,

@@ -67,7 +67,7 @@ class SqlBatches:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, batch: NewBatch, balance_after_micros: int) -> int:
+    async def add(self, batch: NewBatch) -> int:
         result = await self._conn.execute(
             t.batches.insert().returning(t.batches.c.id),
             {
@@ -89,7 +89,6 @@ class SqlBatches:
                 if batch.replay_recipients is None
                 else _recipients_json(batch.replay_recipients),
                 "cost_micros": batch.cost_micros,
-                "balance_after_micros": balance_after_micros,
             },
         )
         return int(result.scalar_one())

@@ -19,6 +19,13 @@ def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.with_for_update() if is_postgresql(conn) else query
 
 
+def in_values(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any count."""
+    if is_postgresql(conn):
+        return column == sa.any_(sa.literal(list(values), postgresql.ARRAY(sa.String)))
+    return column.in_(list(values))
+
+
 def upsert_add(
     conn: AsyncConnection,
     table: sa.Table,

@@ -210,6 +210,7 @@ class SqlLedger:
                 "account_id": account_id,
                 "amount_micros": -amount_micros,
                 "kind": "charge" if batch_id is not None else "adjustment",
+                "balance_after_micros": balance,
                 "batch_id": batch_id,
                 "note": None,
                 "created_at": now,
@@ -239,6 +240,7 @@ class SqlLedger:
                 "account_id": account_id,
                 "amount_micros": amount_micros,
                 "kind": kind,
+                "balance_after_micros": balance,
                 "batch_id": batch_id,
                 "note": note,
                 "created_at": now,
@@ -251,6 +253,15 @@ class SqlLedger:
             sa.select(t.ledger).where(t.ledger.c.account_id == account_id).order_by(t.ledger.c.id)
         )
         return [LedgerEntry(**row._asdict()) for row in await self._conn.execute(query)]
+
+    async def charge_of(self, account_id: int, batch_id: int) -> LedgerEntry | None:
+        query = sa.select(t.ledger).where(
+            t.ledger.c.account_id == account_id,
+            t.ledger.c.batch_id == batch_id,
+            t.ledger.c.kind == "charge",
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else LedgerEntry(**row._asdict())
 
     async def total(self, account_id: int) -> int:
         query = sa.select(sa.func.coalesce(sa.func.sum(t.ledger.c.amount_micros), 0)).where(
@@ -271,16 +282,21 @@ class SqlScreenings:
         wanted = sorted(set(numbers))
         listed = await self._conn.execute(
             sa.select(t.blacklist.c.number)
-            .where(t.blacklist.c.account_id == account.id, t.blacklist.c.number.in_(wanted))
+            .where(
+                t.blacklist.c.account_id == account.id,
+                dialects.in_values(self._conn, t.blacklist.c.number, wanted),
+            )
             .union_all(
                 sa.select(t.global_blacklist.c.number).where(
-                    t.global_blacklist.c.number.in_(wanted)
+                    dialects.in_values(self._conn, t.global_blacklist.c.number, wanted)
                 )
             )
         )
         blacklisted = frozenset(listed.scalars())
         unknown = await self._conn.execute(
-            sa.select(t.npai.c.number).where(t.npai.c.number.in_(wanted))
+            sa.select(t.npai.c.number).where(
+                dialects.in_values(self._conn, t.npai.c.number, wanted)
+            )
         )
         sent_24h: dict[str, int] = {}
         if account.flood_limit_24h is not None:
@@ -288,7 +304,7 @@ class SqlScreenings:
                 sa.select(t.messages.c.recipient, sa.func.count())
                 .where(
                     t.messages.c.account_id == account.id,
-                    t.messages.c.recipient.in_(wanted),
+                    dialects.in_values(self._conn, t.messages.c.recipient, wanted),
                     t.messages.c.created_at > since,
                 )
                 .group_by(t.messages.c.recipient)

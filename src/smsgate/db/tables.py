@@ -109,6 +109,7 @@ ledger = sa.Table(
     sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False, index=True),
     sa.Column("amount_micros", sa.BigInteger, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # topup, charge, refund, adjustment
+    sa.Column("balance_after_micros", sa.BigInteger, nullable=False),
     sa.Column("batch_id", Id),
     sa.Column("note", sa.String(255)),
     sa.Column("created_at", UtcDateTime, nullable=False),
@@ -168,7 +169,6 @@ batches = sa.Table(
     # With an idempotency key: every recipient's verdict in request order, to replay the answer.
     sa.Column("replay_recipients", sa.JSON),
     sa.Column("cost_micros", sa.BigInteger, nullable=False),
-    sa.Column("balance_after_micros", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("account_id", "idempotency_key"),
 )
 

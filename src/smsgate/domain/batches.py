@@ -66,7 +66,6 @@ class Batch:
     verdict_counts: Mapping[str, int]
     refused: Sequence[RefusedRecipient]
     cost_micros: int
-    balance_after_micros: int
     replay_recipients: Sequence[RefusedRecipient] | None = None
 
 

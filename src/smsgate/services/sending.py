@@ -155,18 +155,22 @@ class SendingService:
         first_pass: list[RecipientVerdict],
     ) -> SendOutcome:
         now = self._clock.now()
+        # Limits that count past sending must see every concurrent request: lock the account
+        # row first. Without them the conditional debit is the only race, so the row is
+        # locked as late as possible and requests of one account overlap until then.
+        lock_early = has_usage_limits(account) and not request.test
         async with self._store.transaction(write=not request.test) as tx:
-            locked = await tx.accounts.get(account.id, lock=not request.test)
-            if locked is None:
+            current = await tx.accounts.get(account.id, lock=lock_early)
+            if current is None:
                 raise errors.AuthenticationFailed("the account no longer exists")
-            account_rules.check_may_send(locked, request.service, now)
+            account_rules.check_may_send(current, request.service, now)
             if request.sender:
-                line = await tx.accounts.line(locked.id, request.sender)
-                account_rules.check_sender(locked, request.sender, line)
+                line = await tx.accounts.line(current.id, request.sender)
+                account_rules.check_sender(current, request.sender, line)
             screening = await tx.screenings.screening(
-                locked, candidate_numbers(first_pass), now - timedelta(hours=24), now.date()
+                current, candidate_numbers(first_pass), now - timedelta(hours=24), now.date()
             )
-            verdicts = screen_recipients(first_pass, locked, screening)
+            verdicts = screen_recipients(first_pass, current, screening)
             counts = count_verdicts(verdicts)
             accepted = [v for v in verdicts if v.accepted]
             if not accepted:
@@ -190,11 +194,9 @@ class SendingService:
                 for v in accepted
             ]
             cost = sum(m.price_micros for m in new_messages)
-            if cost > locked.balance_micros:
+            if cost > current.balance_micros:
                 raise errors.InsufficientCredit(
-                    "not enough credit",
-                    needed=cost,
-                    balance=locked.balance_micros,
+                    "not enough credit", needed=cost, balance=current.balance_micros
                 )
             status = MessageStatus.SCHEDULED if scheduled_at else MessageStatus.QUEUED
             refused = [
@@ -215,11 +217,11 @@ class SendingService:
                     [None] * len(new_messages),
                     new_messages,
                     cost,
-                    locked.balance_micros,
+                    current.balance_micros,
                     refused,
                 )
             batch = NewBatch(
-                account_id=locked.id,
+                account_id=current.id,
                 service=request.service,
                 text=request.text,
                 sender=request.sender or None,
@@ -240,21 +242,21 @@ class SendingService:
                 if request.idempotency_key
                 else None,
             )
-            balance_after = locked.balance_micros - cost
-            batch_id = await tx.batches.add(batch, balance_after)
+            batch_id = await tx.batches.add(batch)
             ids = await tx.batches.add_messages(batch, batch_id, new_messages, str(status))
-            debited = await tx.ledger.debit(locked.id, cost, batch_id, now)
-            if debited is None:  # cannot happen under the row lock; guard the invariant anyway
-                raise errors.InsufficientCredit("not enough credit")
+            # The conditional debit locks the row (if not locked yet) and rolls all back if short.
+            balance = await tx.ledger.debit(current.id, cost, batch_id, now)
+            if balance is None:
+                raise errors.InsufficientCredit("not enough credit", needed=cost)
             await tx.screenings.record_usage(
-                locked.id, now.date(), Counter(m.region for m in new_messages)
+                current.id, now.date(), Counter(m.region for m in new_messages)
             )
         log.info(
             "batch %s queued: %d messages, cost %d",
             batch_id,
             len(ids),
             cost,
-            extra={"event": "batch_queued", "account_id": locked.id, "batch_id": batch_id},
+            extra={"event": "batch_queued", "account_id": current.id, "batch_id": batch_id},
         )
         return _outcome(
             batch_id,
@@ -268,7 +270,7 @@ class SendingService:
             ids,
             new_messages,
             cost,
-            debited,
+            balance,
             refused,
         )
 
@@ -278,10 +280,21 @@ class SendingService:
             if batch is None:
                 return None
             messages = await tx.batches.messages_of_batch(account_id, batch.id)
-        return replay_outcome(batch, messages)
+            charge = await tx.ledger.charge_of(account_id, batch.id)
+        balance = charge.balance_after_micros if charge is not None else 0
+        return replay_outcome(batch, messages, balance)
 
 
-def replay_outcome(batch: Batch, messages: Sequence[Message]) -> SendOutcome:
+def has_usage_limits(account: Account) -> bool:
+    """Whether screening depends on counts that concurrent requests change."""
+    return bool(
+        account.daily_limit is not None
+        or account.flood_limit_24h is not None
+        or account.country_monthly_limits
+    )
+
+
+def replay_outcome(batch: Batch, messages: Sequence[Message], balance_micros: int) -> SendOutcome:
     """The outcome of a stored batch, as its first answer said it."""
     plan = plan_segments(batch.text, force_unicode=batch.encoding == "ucs2")
     regions = {m.recipient: m.region for m in messages}
@@ -308,7 +321,7 @@ def replay_outcome(batch: Batch, messages: Sequence[Message]) -> SendOutcome:
         messages=queued,
         counts=counts,
         cost_micros=batch.cost_micros,
-        balance_micros=batch.balance_after_micros,
+        balance_micros=balance_micros,
         replayed=True,
         refused=batch.refused,
     )

@@ -120,7 +120,6 @@ def upgrade() -> None:
         sa.Column("refused", sa.JSON(), nullable=False),
         sa.Column("replay_recipients", sa.JSON(), nullable=True),
         sa.Column("cost_micros", sa.BigInteger(), nullable=False),
-        sa.Column("balance_after_micros", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_batches_account_id_accounts")
         ),
@@ -154,6 +153,7 @@ def upgrade() -> None:
         ),
         sa.Column("amount_micros", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("balance_after_micros", sa.BigInteger(), nullable=False),
         sa.Column("batch_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("note", sa.String(length=255), nullable=True),
         sa.Column("created_at", smsgate.db.tables.UtcDateTime(timezone=True), nullable=False),

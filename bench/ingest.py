@@ -1,0 +1,173 @@
+"""Ingest benchmark: recipients accepted per second through POST /api/v1/messages.
+
+Starts `smsgate serve` in a subprocess on a fresh database, creates an account with enough
+credit, then 16 concurrent clients each post requests of 100 distinct recipients. Prints
+the HTTP figure, and the same work through the sending service in-process (no HTTP), so
+the difference shows what the HTTP layer costs. Bounded: it stops by itself.
+
+    .venv/bin/python bench/ingest.py [--database sqlite|postgresql|both] [--requests 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from smsgate.bootstrap import build_gateway
+from smsgate.db.migrate import upgrade
+from smsgate.domain.recipients import Recipient
+from smsgate.services.accounts import NewAccount
+from smsgate.services.sending import SendRequest
+from smsgate.settings import Settings
+
+PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RECIPIENTS_PER_REQUEST = 100
+CREDIT_MICROS = 10**15
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def numbers(request_index: int) -> list[str]:
+    base = 600_000_000 + request_index * RECIPIENTS_PER_REQUEST
+    return [f"+33{base + i}" for i in range(RECIPIENTS_PER_REQUEST)]
+
+
+async def prepare(url: str) -> str:
+    """A fresh schema with one account; returns its API key."""
+    gateway = build_gateway(Settings(database_url=url))
+    if url.startswith("postgresql"):
+        async with gateway.store.engine.begin() as conn:
+            await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            await conn.execute(sa.text("CREATE SCHEMA public"))
+    await upgrade(gateway.store.engine)
+    _, issued = await gateway.accounts.create(
+        NewAccount(username="bench", password="bench-password", credit_micros=CREDIT_MICROS)
+    )
+    await gateway.close()
+    return issued.key
+
+
+async def run_clients(base_url: str, key: str, requests: int, concurrency: int) -> float:
+    headers = {"Authorization": f"Bearer {key}"}
+    counter = iter(range(requests))
+    accepted = 0
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        for index in counter:
+            body = {"to": numbers(index), "text": "Your code is 123456"}
+            response = await client.post("/api/v1/messages", json=body, headers=headers)
+            if response.status_code != 202:
+                raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
+            accepted += response.json()["counts"]["accepted"]
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        await client_loop_warmup(client, headers)
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return accepted / elapsed
+
+
+async def client_loop_warmup(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    body = {"to": ["+33699999999"], "text": "warm up"}
+    response = await client.post("/api/v1/messages", json=body, headers=headers)
+    response.raise_for_status()
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"SMSGATE_DATABASE_URL": url, "SMSGATE_LOG_LEVEL": "WARNING"}
+    smsgate = Path(sys.executable).parent / "smsgate"
+    return subprocess.Popen(
+        [str(smsgate), "serve", "--port", str(port), "--migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def wait_ready(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        for _ in range(200):
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
+async def in_process(url: str, requests: int, concurrency: int) -> float:
+    """The same requests through SendingService directly: the cost without HTTP."""
+    gateway = build_gateway(Settings(database_url=url))
+    account = await gateway.accounts.get("bench")
+    counter = iter(range(requests, 2 * requests))
+    accepted = 0
+
+    async def loop() -> None:
+        nonlocal accepted
+        for index in counter:
+            outcome = await gateway.sending.send(
+                account,
+                SendRequest(
+                    recipients=[Recipient(n) for n in numbers(index)], text="Your code is 123456"
+                ),
+            )
+            accepted += len(outcome.messages)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await gateway.close()
+    return accepted / elapsed
+
+
+async def bench(label: str, url: str, requests: int, concurrency: int) -> None:
+    key = await prepare(url)
+    port = free_port()
+    server = start_server(url, port)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}")
+        http_rate = await run_clients(f"http://127.0.0.1:{port}", key, requests, concurrency)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    service_rate = await in_process(url, requests, concurrency)
+    print(
+        f"{label:<11} HTTP: {http_rate:>8,.0f} recipients/s   "
+        f"service only: {service_rate:>8,.0f} recipients/s   "
+        f"({requests} requests x {RECIPIENTS_PER_REQUEST} recipients, {concurrency} clients)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.database in ("sqlite", "both"):
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            asyncio.run(bench("SQLite", url, args.requests, args.concurrency))
+        if args.database in ("postgresql", "both"):
+            asyncio.run(bench("PostgreSQL", PG_URL, args.requests, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
