@@ -1,0 +1,217 @@
+"""SMPP 3.4 as a standalone library: PDU codec, status table, sans-IO session, asyncio ends.
+
+Layers, innermost first (each imports only those before it; nothing outside the stdlib):
+
+    commands, fields, errors   ids, statuses, named field values, the exception tree
+    wire, tlv                  codec primitives and optional parameters
+    pdu, messages, submit_multi, operations, codec
+                               one dataclass per PDU; decode_pdu
+    framing                    PduReader: a byte stream into PDUs
+    receipt                    delivery receipts (text form and TLVs)
+    events, session            the sans-IO state machine, ESME or SMSC role
+    connection, client, server asyncio: connect() for ESMEs, SmppServer for SMSC simulators
+"""
+
+from smsgate.smpp.client import DeliverHandler, SmppClient, connect
+from smsgate.smpp.codec import PDU_CLASSES, decode_pdu
+from smsgate.smpp.commands import (
+    CommandId,
+    CommandStatus,
+    StatusClass,
+    classify_status,
+    command_name,
+    is_temporary,
+    status_name,
+)
+from smsgate.smpp.connection import SmppConnection
+from smsgate.smpp.errors import (
+    BindError,
+    ConnectionClosedError,
+    InvalidCommandLength,
+    InvalidField,
+    InvalidStateError,
+    LinkError,
+    PduEncodeError,
+    PduError,
+    PeerProtocolError,
+    ResponseTimeoutError,
+    SessionError,
+    SmppError,
+    TruncatedPdu,
+    UnknownCommandId,
+    WindowFullError,
+)
+from smsgate.smpp.events import (
+    Event,
+    InvalidPduReceived,
+    LinkBroken,
+    RequestReceived,
+    RequestTimedOut,
+    ResponseReceived,
+    UnbindReceived,
+    UnexpectedResponse,
+)
+from smsgate.smpp.fields import (
+    INTERFACE_VERSION,
+    DataCoding,
+    EsmClass,
+    MessageState,
+    Npi,
+    RegisteredDelivery,
+    Ton,
+)
+from smsgate.smpp.framing import PduReader
+from smsgate.smpp.messages import (
+    DataSm,
+    DataSmResp,
+    DeliverSm,
+    DeliverSmResp,
+    MessageIdResp,
+    ShortMessage,
+    SubmitSm,
+    SubmitSmResp,
+)
+from smsgate.smpp.operations import (
+    AlertNotification,
+    CancelSm,
+    CancelSmResp,
+    QuerySm,
+    QuerySmResp,
+    ReplaceSm,
+    ReplaceSmResp,
+)
+from smsgate.smpp.pdu import (
+    Bind,
+    BindReceiver,
+    BindReceiverResp,
+    BindResp,
+    BindTransceiver,
+    BindTransceiverResp,
+    BindTransmitter,
+    BindTransmitterResp,
+    EnquireLink,
+    EnquireLinkResp,
+    GenericNack,
+    Outbind,
+    Pdu,
+    Request,
+    Response,
+    Unbind,
+    UnbindResp,
+)
+from smsgate.smpp.receipt import (
+    DeliveryReceipt,
+    message_ids_match,
+    parse_receipt,
+    receipt_from_pdu,
+)
+from smsgate.smpp.server import SmppServer, SmscConnection, SmscHandler, SubmitOutcome
+from smsgate.smpp.session import BindType, Role, Session, SessionState
+from smsgate.smpp.submit_multi import (
+    DistributionList,
+    SmeAddress,
+    SubmitMulti,
+    SubmitMultiResp,
+    UnsuccessSme,
+)
+from smsgate.smpp.tlv import Tlv, TlvTag, find_tlv, make_tlv
+
+__all__ = [
+    "INTERFACE_VERSION",
+    "PDU_CLASSES",
+    "AlertNotification",
+    "Bind",
+    "BindError",
+    "BindReceiver",
+    "BindReceiverResp",
+    "BindResp",
+    "BindTransceiver",
+    "BindTransceiverResp",
+    "BindTransmitter",
+    "BindTransmitterResp",
+    "BindType",
+    "CancelSm",
+    "CancelSmResp",
+    "CommandId",
+    "CommandStatus",
+    "ConnectionClosedError",
+    "DataCoding",
+    "DataSm",
+    "DataSmResp",
+    "DeliverHandler",
+    "DeliverSm",
+    "DeliverSmResp",
+    "DeliveryReceipt",
+    "DistributionList",
+    "EnquireLink",
+    "EnquireLinkResp",
+    "EsmClass",
+    "Event",
+    "GenericNack",
+    "InvalidCommandLength",
+    "InvalidField",
+    "InvalidPduReceived",
+    "InvalidStateError",
+    "LinkBroken",
+    "LinkError",
+    "MessageIdResp",
+    "MessageState",
+    "Npi",
+    "Outbind",
+    "Pdu",
+    "PduEncodeError",
+    "PduError",
+    "PduReader",
+    "PeerProtocolError",
+    "QuerySm",
+    "QuerySmResp",
+    "RegisteredDelivery",
+    "ReplaceSm",
+    "ReplaceSmResp",
+    "Request",
+    "RequestReceived",
+    "RequestTimedOut",
+    "Response",
+    "ResponseReceived",
+    "ResponseTimeoutError",
+    "Role",
+    "Session",
+    "SessionError",
+    "SessionState",
+    "ShortMessage",
+    "SmeAddress",
+    "SmppClient",
+    "SmppConnection",
+    "SmppError",
+    "SmppServer",
+    "SmscConnection",
+    "SmscHandler",
+    "StatusClass",
+    "SubmitMulti",
+    "SubmitMultiResp",
+    "SubmitOutcome",
+    "SubmitSm",
+    "SubmitSmResp",
+    "Tlv",
+    "TlvTag",
+    "Ton",
+    "TruncatedPdu",
+    "Unbind",
+    "UnbindReceived",
+    "UnbindResp",
+    "UnexpectedResponse",
+    "UnknownCommandId",
+    "UnsuccessSme",
+    "WindowFullError",
+    "classify_status",
+    "command_name",
+    "connect",
+    "decode_pdu",
+    "find_tlv",
+    "is_temporary",
+    "make_tlv",
+    "message_ids_match",
+    "parse_receipt",
+    "receipt_from_pdu",
+    "status_name",
+]
