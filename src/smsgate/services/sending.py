@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from smsgate import errors
@@ -204,22 +204,22 @@ class SendingService:
                 for v in verdicts
                 if not v.accepted
             ]
+            answer = SendOutcome(
+                batch_id=None,
+                test=request.test,
+                plan=plan,
+                status=status,
+                scheduled_at=scheduled_at,
+                kind=request.kind,
+                verdicts=verdicts,
+                messages=_queued([None] * len(new_messages), new_messages, status),
+                counts=counts,
+                cost_micros=cost,
+                balance_micros=current.balance_micros,
+                refused=refused,
+            )
             if request.test:
-                return _outcome(
-                    None,
-                    True,
-                    plan,
-                    status,
-                    scheduled_at,
-                    request,
-                    verdicts,
-                    counts,
-                    [None] * len(new_messages),
-                    new_messages,
-                    cost,
-                    current.balance_micros,
-                    refused,
-                )
+                return answer
             batch = NewBatch(
                 account_id=current.id,
                 service=request.service,
@@ -258,20 +258,11 @@ class SendingService:
             cost,
             extra={"event": "batch_queued", "account_id": current.id, "batch_id": batch_id},
         )
-        return _outcome(
-            batch_id,
-            False,
-            plan,
-            status,
-            scheduled_at,
-            request,
-            verdicts,
-            counts,
-            ids,
-            new_messages,
-            cost,
-            balance,
-            refused,
+        return replace(
+            answer,
+            batch_id=batch_id,
+            messages=_queued(ids, new_messages, status),
+            balance_micros=balance,
         )
 
     async def _replay(self, account_id: int, key: str) -> SendOutcome | None:
@@ -327,36 +318,10 @@ def replay_outcome(batch: Batch, messages: Sequence[Message], balance_micros: in
     )
 
 
-def _outcome(
-    batch_id: int | None,
-    test: bool,
-    plan: SegmentPlan,
-    status: MessageStatus,
-    scheduled_at: datetime | None,
-    request: SendRequest,
-    verdicts: Sequence[RecipientVerdict],
-    counts: dict[Verdict, int],
-    ids: Sequence[int | None],
-    new_messages: Sequence[NewMessage],
-    cost: int,
-    balance: int,
-    refused: Sequence[RefusedRecipient],
-) -> SendOutcome:
-    queued = [
+def _queued(
+    ids: Sequence[int | None], new_messages: Sequence[NewMessage], status: MessageStatus
+) -> list[QueuedMessage]:
+    return [
         QueuedMessage(id_, m.recipient, m.reference, m.segments, m.price_micros, status)
         for id_, m in zip(ids, new_messages, strict=True)
     ]
-    return SendOutcome(
-        batch_id=batch_id,
-        test=test,
-        plan=plan,
-        status=status,
-        scheduled_at=scheduled_at,
-        kind=request.kind,
-        verdicts=verdicts,
-        messages=queued,
-        counts=counts,
-        cost_micros=cost,
-        balance_micros=balance,
-        refused=refused,
-    )
