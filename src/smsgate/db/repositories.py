@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from smsgate import errors
 from smsgate.db import dialects
 from smsgate.db import tables as t
 from smsgate.domain.accounts import Account, AccountStatus, Line, Service
@@ -44,6 +45,8 @@ def _account(row: sa.Row[Any]) -> Account:
 
 
 ACCOUNT_COLUMNS = [c for c in t.accounts.c if c.name != "password_hash"]
+# The balance moves only through the ledger; the id never changes.
+UPDATABLE_ACCOUNT_FIELDS = {c.name for c in ACCOUNT_COLUMNS} - {"id", "balance_micros"}
 
 
 class SqlAccounts:
@@ -101,8 +104,7 @@ class SqlAccounts:
         return None if row is None else StoredCredentials(row.id, row.password_hash)
 
     async def update(self, account_id: int, **fields: object) -> None:
-        unknown = set(fields) - {c.name for c in ACCOUNT_COLUMNS} | {"id", "balance_micros"}
-        unknown &= set(fields)
+        unknown = set(fields) - UPDATABLE_ACCOUNT_FIELDS
         if unknown:
             raise ValueError(f"cannot update account fields {sorted(unknown)}")
         await self._conn.execute(
@@ -167,8 +169,6 @@ class SqlAccounts:
                 t.lines.update().where(t.lines.c.number == number).values(active=active)
             )
         else:
-            from smsgate import errors
-
             raise errors.Conflict(f"the number {number} belongs to another account")
 
     async def line(self, account_id: int, number: str) -> Line | None:
@@ -398,7 +398,3 @@ class SqlPrices:
             )
         )
         await self._conn.execute(t.prices.insert(), row)
-
-
-def utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)

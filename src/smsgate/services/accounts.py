@@ -23,7 +23,7 @@ from smsgate import errors
 from smsgate.domain import accounts as account_rules
 from smsgate.domain.accounts import Account, AccountStatus, Line, Service
 from smsgate.domain.phones import parse_phone
-from smsgate.ports import ApiKeyRecord, Clock, LedgerEntry, SecretHasher, Store
+from smsgate.ports import Accounts, ApiKeyRecord, Clock, LedgerEntry, SecretHasher, Store
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +137,11 @@ class AccountService:
         return created, issued
 
     async def _issue_key(
-        self, accounts: object, account_id: int, label: str | None, now: datetime
+        self, accounts: Accounts, account_id: int, label: str | None, now: datetime
     ) -> IssuedKey:
         prefix = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
-        key_id = await accounts.add_key(  # type: ignore[attr-defined]
-            account_id, prefix, hash_key_secret(secret), label, now
-        )
+        key_id = await accounts.add_key(account_id, prefix, hash_key_secret(secret), label, now)
         return IssuedKey(id=key_id, key=f"sgk_{prefix}_{secret}", prefix=prefix)
 
     async def create_key(self, username: str, label: str | None = None) -> IssuedKey:
@@ -313,19 +311,19 @@ class AccountService:
             await tx.prices.set(service, region, price_micros)
 
     async def _blacklist_owner(
-        self, accounts: object, username: str | None
+        self, accounts: Accounts, username: str | None
     ) -> tuple[int | None, str | None]:
         if username is None:
             return None, None
         account = await self._require(accounts, username)
         return account.id, account.default_country
 
-    async def _require(self, accounts: object, username: str, lock: bool = False) -> Account:
-        account: Account | None = await accounts.get_by_username(username)  # type: ignore[attr-defined]
+    async def _require(self, accounts: Accounts, username: str, lock: bool = False) -> Account:
+        account = await accounts.get_by_username(username)
         if account is None:
             raise errors.NotFound(f"no account {username!r}")
         if lock:
-            account = await accounts.get(account.id, lock=True)  # type: ignore[attr-defined]
+            account = await accounts.get(account.id, lock=True)
             assert account is not None
         return account
 
