@@ -86,7 +86,9 @@ class SmppConnection(asyncio.Protocol):
         for event in self.session.receive_data(data):
             if type(event) is ResponseReceived:
                 waiter = waiters.pop(event.response.sequence_number, None)
-                if waiter is not None and not waiter.done():
+                if waiter is None:
+                    self.on_response(event.request, event.response)
+                elif not waiter.done():
                     waiter.set_result(event.response)
             else:
                 self._handle_event(event)
@@ -100,11 +102,12 @@ class SmppConnection(asyncio.Protocol):
         if self._tick_handle is not None:
             self._tick_handle.cancel()
             self._tick_handle = None
-        self.session.connection_lost()
+        unanswered = self.session.connection_lost()
         error = ConnectionClosedError(f"connection to {self.peer} closed")
         for waiter in self._waiters.values():
             if not waiter.done():
                 waiter.set_exception(error)
+        unawaited = [r for r in unanswered if r.sequence_number not in self._waiters]
         self._waiters.clear()
         while self._window_waiters:
             waiter_ = self._window_waiters.popleft()
@@ -120,6 +123,8 @@ class SmppConnection(asyncio.Protocol):
             exc or "closed",
             extra={"event": "smpp.closed"},
         )
+        for request in unawaited:
+            self.on_response(request, None)
         self.on_closed()
 
     def pause_writing(self) -> None:
@@ -158,6 +163,23 @@ class SmppConnection(asyncio.Protocol):
         self._waiters[request.sequence_number] = waiter
         self._write(data)
         return await waiter
+
+    def send_if_window(self, request: Request) -> bool:
+        """Send ``request`` at once if a window slot is free, without waiting for its response.
+
+        For a sender that keeps its own queue and cannot afford a task per request (an SMSC
+        pushing receipts): the session still matches the response and hands it to
+        ``on_response``, which also hears of time-outs and of requests the link took down with
+        it. Returns False, having sent nothing, while the window is full or others
+        wait for it, the transport's buffer is full, or the link is closing; raises the
+        session's InvalidStateError when the binding state does not allow the request.
+        """
+        if self._window_waiters or not self._window_free() or not self._can_write.is_set():
+            return False
+        if self._transport is None or self._transport.is_closing():
+            return False
+        self._write(self.session.send_request(request, self._loop.time()))
+        return True
 
     def notify(self, request: Request) -> None:
         """Send a request that takes no response (alert_notification, outbind)."""
@@ -311,7 +333,9 @@ class SmppConnection(asyncio.Protocol):
 
     def _fail(self, request: Request, error: SmppError) -> None:
         waiter = self._waiters.pop(request.sequence_number, None)
-        if waiter is not None and not waiter.done():
+        if waiter is None:
+            self.on_response(request, None)
+        elif not waiter.done():
             waiter.set_exception(error)
 
     def _close_after_flush(self) -> None:
@@ -347,6 +371,10 @@ class SmppConnection(asyncio.Protocol):
 
     def on_closed(self) -> None:
         """Called once when the connection is gone."""
+
+    def on_response(self, request: Request, response: Response | None) -> None:
+        """The answer to a request sent with ``send_if_window``: its response (a GenericNack
+        possibly), or None when it timed out, came back malformed, or the link closed first."""
 
     def answer(self, request: Request, command_status: int) -> None:
         """Answer ``request`` with ``command_status`` and an empty body (if it takes one)."""

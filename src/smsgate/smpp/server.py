@@ -175,6 +175,11 @@ class SmscConnection(SmppConnection):
         self._handler.closed(self)
 
 
+# Builds each connection: SmscConnection, or a subclass that adds duties (server, session,
+# tick_interval_s).
+ConnectionFactory = Callable[["SmppServer", Session, float], SmscConnection]
+
+
 class SmppServer:
     """Accepts ESME connections and runs an SMSC session on each."""
 
@@ -189,8 +194,10 @@ class SmppServer:
         bind_timeout_s: float | None = 30.0,
         tick_interval_s: float = 1.0,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
+        connection_factory: ConnectionFactory | None = None,
     ) -> None:
         self.handler = handler
+        self._connection_factory: ConnectionFactory = connection_factory or SmscConnection
         self.system_id = system_id
         self._session_factory: Callable[[float], Session] = lambda now: Session(
             Role.SMSC,
@@ -223,7 +230,7 @@ class SmppServer:
         loop = asyncio.get_running_loop()
 
         def make_connection() -> SmscConnection:
-            connection = SmscConnection(
+            connection = self._connection_factory(
                 self, self._session_factory(loop.time()), self._tick_interval_s
             )
             self._open.add(connection)
