@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from smsgate.domain.batches import (
     NewMessage,
     RefusedRecipient,
 )
-from smsgate.domain.messages import MessageKind, MessageStatus
+from smsgate.domain.messages import MessageKind, MessageStatus, allowed_sources
 
 MESSAGE_COLUMNS = [
     t.messages.c.id,
@@ -172,3 +173,23 @@ class SqlBatches:
             .group_by(m.status)
         )
         return {row[0]: int(row[1]) for row in await self._conn.execute(select)}
+
+    async def cancel_pending(
+        self, account_id: int, batch_id: int, now: datetime
+    ) -> list[tuple[int, int]]:
+        """Cancel, in one statement, the messages the status table lets become cancelled.
+
+        Only messages still scheduled or queued match: one a dispatcher has claimed (sending)
+        or anything later is left alone, and a row claimed concurrently is re-checked after
+        its lock (PostgreSQL) or never seen (SQLite's write lock).
+        """
+        m = t.messages.c
+        cancellable = sorted(str(s) for s in allowed_sources(MessageStatus.CANCELLED))
+        statement = (
+            t.messages.update()
+            .where(m.account_id == account_id, m.batch_id == batch_id, m.status.in_(cancellable))
+            .values(status=str(MessageStatus.CANCELLED), updated_at=now)
+            .returning(m.id, m.price_micros)
+        )
+        rows = await self._conn.execute(statement)
+        return sorted((int(row[0]), int(row[1])) for row in rows)
