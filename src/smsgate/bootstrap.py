@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from smsgate.clock import SystemClock
 from smsgate.db.engine import create_engine
 from smsgate.db.migrate import upgrade
 from smsgate.db.store import SqlStore
+from smsgate.domain.delivery import DeliveryPolicy
+from smsgate.domain.inbound import DEFAULT_OPT_OUT_KEYWORDS
 from smsgate.passwords import Argon2Hasher
 from smsgate.ports import Clock, SecretHasher
 from smsgate.services.accounts import AccountService, CredentialCache
+from smsgate.services.cancelling import CancellingService
+from smsgate.services.delivery import DeliveryService
+from smsgate.services.inbox import InboxService
+from smsgate.services.links import LinkService
 from smsgate.services.queries import QueryService
 from smsgate.services.sending import SendingPolicy, SendingService
 from smsgate.settings import Settings
@@ -26,6 +33,10 @@ class Gateway:
     accounts: AccountService
     sending: SendingService
     queries: QueryService
+    inbox: InboxService
+    links: LinkService
+    delivery: DeliveryService
+    cancelling: CancellingService
 
     async def migrate(self) -> None:
         await upgrade(self.store.engine)
@@ -54,4 +65,19 @@ def build_gateway(
         ),
         sending=SendingService(store, clock, policy),
         queries=QueryService(store),
+        inbox=InboxService(store),
+        links=LinkService(store, clock),
+        delivery=DeliveryService(
+            store,
+            clock,
+            DeliveryPolicy(
+                lease=timedelta(seconds=settings.lease_s),
+                validity=timedelta(hours=settings.validity_h),
+            ),
+            opt_out_keywords=[
+                *DEFAULT_OPT_OUT_KEYWORDS,
+                *(k for k in settings.opt_out_keywords.split(",") if k.strip()),
+            ],
+        ),
+        cancelling=CancellingService(store, clock),
     )

@@ -21,6 +21,13 @@ class Settings(BaseSettings):
     credential_cache_ttl_s: float = Field(default=60.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Delivery (the dispatcher in `serve` and `dispatch`)
+    dispatch: bool = True  # run a dispatcher inside `smsgate serve`
+    lease_s: float = Field(default=60.0, gt=0)  # a claim not recorded by then is taken again
+    validity_h: float = Field(default=48.0, gt=0)  # unsent after this long: expired, refunded
+    opt_out_keywords: str = ""  # comma-separated, added to STOP, UNSUBSCRIBE, ARRET, ...
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_allow_private: bool = False  # let webhooks reach private/loopback addresses
 
     @field_validator("database_url")
     @classmethod

@@ -24,6 +24,7 @@ from smsgate.smpp import (
     QuerySmResp,
     ResponseTimeoutError,
     SessionState,
+    SmppClient,
     SmppServer,
     SmscConnection,
     SmscHandler,
@@ -300,6 +301,26 @@ async def test_failing_deliver_handler_answers_temporary_error(server: SmppServe
 
     assert answer is not None
     assert answer.command_status == CommandStatus.ESME_RX_T_APPN
+    await client.unbind(timeout_s=2.0)
+
+
+async def test_deliver_handler_returning_none_answers_later_itself(server: SmppServer) -> None:
+    held: list[tuple[SmppClient, DeliverSm | DataSm]] = []
+    arrived = asyncio.Event()
+
+    def on_deliver(client: SmppClient, pdu: DeliverSm | DataSm) -> None:
+        held.append((client, pdu))  # acknowledged later, e.g. once stored
+        arrived.set()
+
+    client = await connect("127.0.0.1", server.port, "esme", "secret", on_deliver_client=on_deliver)
+    pending = asyncio.ensure_future(server.connections[0].deliver(DeliverSm()))
+    await asyncio.wait_for(arrived.wait(), 2.0)
+    assert not pending.done()
+    assert held[0][0] is client
+    client.answer(held[0][1], CommandStatus.ESME_ROK)
+    answer = await asyncio.wait_for(pending, 2.0)
+    assert answer is not None
+    assert answer.command_status == CommandStatus.ESME_ROK
     await client.unbind(timeout_s=2.0)
 
 

@@ -12,10 +12,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from smsgate import __version__, errors
+from smsgate.api.dialects import payamak, smsfactor
 from smsgate.api.errors import JsonResponse, error_body, error_response, gateway_error_response
-from smsgate.api.limits import BodySizeLimit
+from smsgate.api.limits import BodySizeLimit, PrefixRender
 from smsgate.api.native.routes import router as native_router
 from smsgate.bootstrap import Gateway
+from smsgate.carriers.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from smsgate.carriers.metrics import render as render_metrics
+from smsgate.carriers.metrics import set_queue_depth
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +75,27 @@ def create_api(gateway: Gateway) -> Any:
     async def _health() -> JsonResponse:
         return JsonResponse({"status": "ok", "version": __version__})
 
+    @app.get("/metrics", include_in_schema=False)
+    async def _metrics() -> Response:
+        """Prometheus metrics: messages by status, submits, latency, windows, links."""
+        set_queue_depth(await gateway.delivery.queue_counts())
+        return Response(render_metrics(), media_type=METRICS_CONTENT_TYPE)
+
     def too_large(max_bytes: int) -> tuple[bytes, str]:
         body = error_body("body_too_large", f"the body is larger than {max_bytes} bytes")
         return orjson.dumps(body), "application/json"
 
-    return BodySizeLimit(app, gateway.settings.max_body_bytes, too_large)  # type: ignore[arg-type]
+    # Vendor APIs are sub-applications with their own error handlers, so that every error
+    # they answer (404/405 and 413 included) is in the vendor's form, never in ours.
+    app.mount(smsfactor.MOUNT, smsfactor.create_smsfactor_app(gateway))
+    app.mount(payamak.MOUNT_PATH, payamak.create_payamak_app(gateway))
+    renderers: dict[str, PrefixRender] = {
+        smsfactor.MOUNT: smsfactor.too_large,
+        payamak.MOUNT_PATH: payamak.render_too_large,
+    }
+    return BodySizeLimit(
+        app,  # type: ignore[arg-type]
+        gateway.settings.max_body_bytes,
+        too_large,
+        renderers=renderers,
+    )

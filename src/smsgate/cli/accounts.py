@@ -45,6 +45,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "web_service_enabled": account.web_service_enabled,
         "filtered_words": list(account.filtered_words),
         "webhook_url": account.webhook_url,
+        "webhook_secret": account.webhook_secret,
         "expires_at": out.iso(account.expires_at),
         "created_at": out.iso(account.created_at),
     }
@@ -76,6 +77,7 @@ def echo_account(account: Account) -> None:
             ("web service", "on" if account.web_service_enabled else out.bad("off")),
             ("filtered words", out.shown(account.filtered_words)),
             ("webhook URL", out.shown(account.webhook_url)),
+            ("webhook secret", out.shown(account.webhook_secret)),
             ("expires", out.shown_time(account.expires_at)),
             ("created", out.shown_time(account.created_at)),
         ]

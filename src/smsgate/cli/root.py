@@ -9,12 +9,15 @@ from smsgate.cli.accounts import accounts
 from smsgate.cli.blacklist import blacklist
 from smsgate.cli.credit import credit, prices
 from smsgate.cli.database import db
+from smsgate.cli.delivery import dispatch
 from smsgate.cli.errors import ErrorBoundaryGroup
 from smsgate.cli.keys import keys
+from smsgate.cli.links import links, routes
 from smsgate.cli.runtime import CliContext
 from smsgate.cli.send import send
 from smsgate.cli.senders import numbers, senders
 from smsgate.cli.serve import serve
+from smsgate.cli.smsc_sim import smsc_sim
 
 
 @click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +42,10 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 accounts.add_command(keys)
 for command in (serve, db, accounts, credit, prices, senders, numbers, blacklist, send):
     cli.add_command(command)
+cli.add_command(dispatch)
+cli.add_command(smsc_sim)
+cli.add_command(links)
+cli.add_command(routes)
 
 
 def main() -> None:

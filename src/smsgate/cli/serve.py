@@ -22,6 +22,7 @@ import uvicorn
 from smsgate import errors
 from smsgate.bootstrap import Gateway
 from smsgate.cli import output as out
+from smsgate.cli.delivery import delivery_running, demo_carrier, echo_demo_carrier
 from smsgate.cli.errors import CommandFailed
 from smsgate.cli.runtime import CliContext
 from smsgate.db.migrate import pending
@@ -157,8 +158,6 @@ class GatewayServer(uvicorn.Server):
 async def serve_gateway(
     gateway: Gateway, host: str, port: int, *, demo: bool, migrated: bool, as_json: bool
 ) -> None:
-    from smsgate.api.app import create_api  # the web stack, only for this command
-
     settings = gateway.settings
     if not migrated and await pending(gateway.store.engine):
         raise CommandFailed(
@@ -167,6 +166,20 @@ async def serve_gateway(
         )
     access = await ensure_demo_account(gateway) if demo else None
     echo_banner(base_url(settings.public_url, host, port), access, as_json)
+    async with contextlib.AsyncExitStack() as stack:
+        if access is not None:
+            carrier = await stack.enter_async_context(demo_carrier(gateway, access.username))
+            if not as_json:
+                echo_demo_carrier(carrier)
+        if settings.dispatch:
+            await stack.enter_async_context(delivery_running(gateway))
+        await _serve_http(gateway, host, port)
+
+
+async def _serve_http(gateway: Gateway, host: str, port: int) -> None:
+    from smsgate.api.app import create_api  # the web stack, only for this command
+
+    settings = gateway.settings
     config = uvicorn.Config(
         create_api(gateway),
         host=host,

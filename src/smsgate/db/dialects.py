@@ -19,10 +19,11 @@ def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.with_for_update() if is_postgresql(conn) else query
 
 
-def in_values(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
+def in_values(conn: AsyncConnection, column: Any, values: Sequence[str] | Sequence[int]) -> Any:
     """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any count."""
     if is_postgresql(conn):
-        return column == sa.any_(sa.literal(list(values), postgresql.ARRAY(sa.String)))
+        element: Any = sa.BigInteger if values and isinstance(values[0], int) else sa.String
+        return column == sa.any_(sa.literal(list(values), postgresql.ARRAY(element)))
     return column.in_(list(values))
 
 

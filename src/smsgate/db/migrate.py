@@ -53,3 +53,15 @@ async def autogenerate(engine: AsyncEngine, message: str) -> None:
 
     async with engine.begin() as conn:
         await conn.run_sync(run)
+
+
+async def stamp(engine: AsyncEngine, revision: str = "head") -> None:
+    """Record `revision` as applied without running it (a schema made by create_all)."""
+
+    def run(connection: Any) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.stamp(config, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)

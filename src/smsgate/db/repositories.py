@@ -41,6 +41,7 @@ def _account(row: sa.Row[Any]) -> Account:
         filtered_words=tuple(row.filtered_words),
         webhook_url=row.webhook_url,
         created_at=row.created_at,
+        webhook_secret=row.webhook_secret,
     )
 
 

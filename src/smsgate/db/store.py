@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from smsgate import errors
 from smsgate.db import dialects
 from smsgate.db.batches import SqlBatches
+from smsgate.db.delivery import SqlDelivery
 from smsgate.db.engine import WRITE_OPTION, create_engine
+from smsgate.db.inbox import SqlInbox
+from smsgate.db.links import SqlLinks
 from smsgate.db.repositories import (
     SqlAccounts,
     SqlBlacklist,
@@ -29,6 +32,9 @@ class SqlTransaction:
         self.blacklist = SqlBlacklist(conn)
         self.batches = SqlBatches(conn)
         self.prices = SqlPrices(conn)
+        self.inbox = SqlInbox(conn)
+        self.links = SqlLinks(conn)
+        self.delivery = SqlDelivery(conn)
 
 
 class SqlStore:

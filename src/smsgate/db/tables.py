@@ -70,6 +70,7 @@ accounts = sa.Table(
     sa.Column("web_service_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("filtered_words", sa.JSON, nullable=False),
     sa.Column("webhook_url", sa.String(2048)),
+    sa.Column("webhook_secret", sa.String(64)),  # HMAC key for webhook signatures (0002)
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("balance_micros >= 0", name="balance_not_negative"),
 )
@@ -190,6 +191,134 @@ messages = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("carrier_message_id", sa.String(64)),
     sa.Column("error_code", sa.String(32)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),  # 0002
+    sa.Column("link_id", Id),  # 0002: the link it was last submitted on
     sa.Index("ix_messages_account_recipient_created", "account_id", "recipient", "created_at"),
     sa.Index("ix_messages_status_due", "status", "due_at"),
+)
+
+# --- Delivery (migration 0002) -------------------------------------------------------------
+
+# Carrier links (SMPP binds) as configured with `smsgate links add`. The password is kept as
+# given: it must be sent to the carrier on every bind (see docs/decisions/0005).
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("port", sa.Integer, nullable=False),
+    sa.Column("system_id", sa.String(16), nullable=False),
+    sa.Column("password", sa.String(9), nullable=False),
+    sa.Column("system_type", sa.String(13), nullable=False),
+    sa.Column("bind_mode", sa.String(24), nullable=False),  # transceiver | transmitter_receiver
+    sa.Column("binds", sa.Integer, nullable=False),
+    sa.Column("window", sa.Integer, nullable=False),
+    sa.Column("max_per_second", sa.Integer),
+    sa.Column("enquire_link_s", sa.Float, nullable=False),
+    sa.Column("reconnect_min_s", sa.Float, nullable=False),
+    sa.Column("reconnect_max_s", sa.Float, nullable=False),
+    sa.Column("source_ton", sa.Integer, nullable=False),
+    sa.Column("source_npi", sa.Integer, nullable=False),
+    sa.Column("dest_ton", sa.Integer, nullable=False),
+    sa.Column("dest_npi", sa.Integer, nullable=False),
+    sa.Column("data_coding", sa.Integer, nullable=False),
+    sa.Column("long_method", sa.String(8), nullable=False),  # udh | sar | payload
+    sa.Column("receipt_id_format", sa.String(8), nullable=False),  # same | hex | decimal
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Routing rules: the first enabled link, by priority, whose prefix/region/service match.
+routes = sa.Table(
+    "routes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("link_id", Id, sa.ForeignKey("links.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),  # "+33", or "" for any number
+    sa.Column("region", sa.String(3)),  # ISO country code, or NULL for any
+    sa.Column("service", sa.String(8)),  # sms | mms, or NULL for any
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row per segment handed to a carrier; `carrier_key` is the carrier's message id,
+# normalised per the link's receipt_id_format so that receipts match it by equality.
+parts = sa.Table(
+    "parts",
+    metadata,
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("link_id", Id, nullable=False),
+    sa.Column("carrier_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error_code", sa.String(32)),
+    sa.Column("submitted_at", UtcDateTime, nullable=False),
+    sa.Column("done_at", UtcDateTime),
+    sa.Index("ix_parts_link_key", "link_id", "carrier_key"),
+)
+
+# Receipts that came before their submit_sm_resp was recorded (or for ids never seen);
+# matched when the submit is recorded, dropped after `expires_at`.
+pending_receipts = sa.Table(
+    "pending_receipts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("link_id", Id, nullable=False),
+    sa.Column("carrier_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error_code", sa.String(32)),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Index("ix_pending_receipts_link_key", "link_id", "carrier_key"),
+    sa.Index("ix_pending_receipts_expires", "expires_at"),
+)
+
+# Inbound (MO) messages, for the account owning the destination line.
+inbound = sa.Table(
+    "inbound",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("link_id", Id),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("parts", sa.Integer, nullable=False),
+    sa.Column("is_read", sa.Boolean, nullable=False),
+    sa.Column("opt_out", sa.Boolean, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Index("ix_inbound_account_id", "account_id", "id"),
+)
+
+# Parts of concatenated MO messages until the last one arrives (durable: they were acked).
+inbound_parts = sa.Table(
+    "inbound_parts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("link_id", Id, nullable=False),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("reference", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("link_id", "sender", "recipient", "reference", "seq"),
+)
+
+# Webhook events, written in the transaction that caused them and posted by the outbox worker.
+webhook_outbox = sa.Table(
+    "webhook_outbox",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", UtcDateTime, nullable=False),
+    sa.Column("last_error", sa.String(255)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_webhook_outbox_status_next", "status", "next_at"),
 )

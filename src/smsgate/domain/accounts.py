@@ -52,6 +52,8 @@ class Account:
     filtered_words: tuple[str, ...] = ()
     webhook_url: str | None = None
     created_at: datetime | None = None
+    # HMAC key of webhook signatures, generated with the first webhook URL (kept out of reprs).
+    webhook_secret: str | None = field(default=None, repr=False)
 
 
 def check_may_send(account: Account, service: Service, now: datetime) -> None:

@@ -82,6 +82,10 @@ class CredentialCache:
         self._entries[username] = (self._digest(username, password), stored_hash, expires)
 
 
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
 class AccountService:
     def __init__(
         self,
@@ -232,10 +236,20 @@ class AccountService:
         """Change plain settings (limits, countries, words, webhook, switches)."""
         async with self._store.transaction(write=True) as tx:
             account = await self._require(tx.accounts, username)
+            if fields.get("webhook_url") and account.webhook_secret is None:
+                fields["webhook_secret"] = new_webhook_secret()
             await tx.accounts.update(account.id, **fields)
             updated = await tx.accounts.get(account.id)
         assert updated is not None
         return updated
+
+    async def rotate_webhook_secret(self, username: str) -> str:
+        """A new webhook signing secret for the account (the old one stops being used)."""
+        secret = new_webhook_secret()
+        async with self._store.transaction(write=True) as tx:
+            account = await self._require(tx.accounts, username)
+            await tx.accounts.update(account.id, webhook_secret=secret)
+        return secret
 
     async def add_credit(self, username: str, amount_micros: int, note: str | None) -> Account:
         """Top up (positive) or take back (negative, never below zero) credit."""

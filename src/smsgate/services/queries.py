@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from smsgate import errors
@@ -10,6 +11,7 @@ from smsgate.domain.batches import Batch, Message, MessageFilter
 from smsgate.ports import Store
 
 MAX_PAGE = 1000
+MAX_OFFSET = 100_000  # position-based paging walks this far at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,54 @@ class QueryService:
                 raise errors.NotFound(f"no batch {batch_id}")
             counts = await tx.batches.status_counts(account.id, batch_id)
         return BatchReport(batch, counts)
+
+    async def batch_messages(
+        self, account: Account, batch_id: int
+    ) -> tuple[BatchReport, list[Message]]:
+        """A batch's report and every one of its messages (in id order), read together."""
+        async with self._store.transaction() as tx:
+            batch = await tx.batches.get(account.id, batch_id)
+            if batch is None:
+                raise errors.NotFound(f"no batch {batch_id}")
+            counts = await tx.batches.status_counts(account.id, batch_id)
+            messages = await tx.batches.messages_of_batch(account.id, batch_id)
+        return BatchReport(batch, counts), messages
+
+    async def sent_page(
+        self,
+        account: Account,
+        *,
+        senders: Collection[str] | None,
+        offset: int,
+        limit: int,
+    ) -> list[MessageDetail]:
+        """Sent messages `offset`..`offset + limit` (newest first) with their batches, only
+        those sent from one of `senders` when given; for APIs that page by position."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise errors.InvalidRequest(f"limit must be between 1 and {MAX_PAGE}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise errors.InvalidRequest(f"offset must be between 0 and {MAX_OFFSET}")
+        wanted = offset + limit
+        found: list[MessageDetail] = []
+        batches: dict[int, Batch] = {}
+        before: int | None = None
+        async with self._store.transaction() as tx:
+            while len(found) < wanted:
+                chunk = await tx.batches.messages(
+                    account.id, MessageFilter(before_id=before, limit=MAX_PAGE)
+                )
+                for message in chunk:
+                    batch = batches.get(message.batch_id)
+                    if batch is None:
+                        batch = await tx.batches.get(account.id, message.batch_id)
+                        assert batch is not None
+                        batches[message.batch_id] = batch
+                    if senders is None or (batch.sender or "") in senders:
+                        found.append(MessageDetail(message, batch))
+                if len(chunk) < MAX_PAGE:
+                    break
+                before = chunk[-1].id
+        return found[offset:wanted]
 
     async def balance(self, account: Account) -> int:
         async with self._store.transaction() as tx:

@@ -7,13 +7,16 @@
     await client.unbind()
 
 ``on_deliver`` receives every deliver_sm and data_sm and returns the command_status to answer
-with, directly or as an awaitable (which then runs as a named task). Without a handler, or when
-the handler raises, the answer is ESME_RX_T_APPN so that the SMSC delivers again later.
+with, directly or as an awaitable (which then runs as a named task), or None to answer later
+itself with ``client.answer(pdu, status)`` (a gateway that acknowledges receipts in batches,
+once stored, without a task per PDU). Without a handler, or when the handler raises, the
+answer is ESME_RX_T_APPN so that the SMSC delivers again later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -28,8 +31,10 @@ from smsgate.smpp.session import BindType, Role, Session
 
 logger = logging.getLogger(__name__)
 
-DeliverHandler = Callable[[DeliverSm | DataSm], int | Awaitable[int]]
+DeliverHandler = Callable[[DeliverSm | DataSm], int | Awaitable[int] | None]
 AlertHandler = Callable[[AlertNotification], None]
+# on_deliver that is also given the client, e.g. to answer later with client.answer().
+ClientDeliverHandler = Callable[["SmppClient", DeliverSm | DataSm], int | Awaitable[int] | None]
 
 
 class SmppClient(SmppConnection):
@@ -100,6 +105,8 @@ class SmppClient(SmppConnection):
             logger.exception("smpp deliver handler failed", extra={"event": "smpp.handler_failed"})
             self.answer(pdu, CommandStatus.ESME_RX_T_APPN)
             return
+        if result is None:
+            return  # the handler answers later with self.answer()
         if isinstance(result, int):
             self.answer(pdu, result)
         else:
@@ -133,6 +140,7 @@ async def connect(
     on_alert: AlertHandler | None = None,
     tick_interval_s: float = 1.0,
     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
+    on_deliver_client: ClientDeliverHandler | None = None,
 ) -> SmppClient:
     """Open a TCP connection, bind, and return the bound client.
 
@@ -150,9 +158,13 @@ async def connect(
             max_pdu_size=max_pdu_size,
             now=loop.time(),
         )
-        return SmppClient(
+        client = SmppClient(
             session, on_deliver=on_deliver, on_alert=on_alert, tick_interval_s=tick_interval_s
         )
+        if on_deliver_client is not None:
+            # Bound before the bind: an SMSC may deliver as soon as the bind succeeds.
+            client.on_deliver = functools.partial(on_deliver_client, client)
+        return client
 
     async with asyncio.timeout(connect_timeout_s):
         _, client = await loop.create_connection(make_client, host, port)

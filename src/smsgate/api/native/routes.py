@@ -13,11 +13,14 @@ from smsgate.api.errors import JsonResponse
 from smsgate.api.native.schemas import (
     SendMessagesIn,
     render_batch,
+    render_cancel,
+    render_inbound,
     render_message,
     render_send,
 )
 from smsgate.domain.accounts import Account
 from smsgate.domain.batches import MessageFilter
+from smsgate.domain.inbound import InboxFilter
 from smsgate.domain.messages import MessageKind, MessageStatus
 from smsgate.domain.money import format_credits
 from smsgate.domain.phones import parse_phone
@@ -112,7 +115,74 @@ async def get_batch(batch_id: int, request: Request, account: CurrentAccount) ->
     return JsonResponse(render_batch(report))
 
 
+@router.post("/batches/{batch_id}/cancel", response_class=JsonResponse)
+async def cancel_batch(batch_id: int, request: Request, account: CurrentAccount) -> JsonResponse:
+    """Cancel the batch's messages still scheduled or queued and refund them."""
+    outcome = await gateway_of(request).cancelling.cancel_batch(account, batch_id)
+    return JsonResponse(render_cancel(outcome))
+
+
 @router.get("/balance", response_class=JsonResponse)
 async def get_balance(request: Request, account: CurrentAccount) -> JsonResponse:
     balance = await gateway_of(request).queries.balance(account)
     return JsonResponse({"balance": format_credits(balance), "unit": "credits"})
+
+
+@router.get("/inbox", response_class=JsonResponse)
+async def list_inbox(
+    request: Request,
+    account: CurrentAccount,
+    read: bool | None = None,
+    number: Annotated[str | None, Query(max_length=64, description="your line")] = None,
+    sender: Annotated[str | None, Query(max_length=64, alias="from")] = None,
+    since: Annotated[str | None, Query(max_length=64)] = None,
+    until: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    before: Annotated[int | None, Query(description="cursor: next_before of the last page")] = None,
+) -> JsonResponse:
+    """Inbound messages on the account's lines, newest first; filter by read state and number."""
+    found = await gateway_of(request).inbox.list(
+        account,
+        InboxFilter(
+            is_read=read,
+            recipient=_line_number(number, account, "number"),
+            sender=_line_number(sender, account, "from"),
+            since=_query_time(since, "since"),
+            until=_query_time(until, "until"),
+            before_id=before,
+            limit=limit,
+        ),
+    )
+    return JsonResponse(
+        {
+            "data": [render_inbound(m) for m in found],
+            "next_before": found[-1].id if len(found) == limit else None,
+        }
+    )
+
+
+@router.post("/inbox/{message_id}/read", response_class=JsonResponse)
+async def read_inbound(message_id: int, request: Request, account: CurrentAccount) -> JsonResponse:
+    message = await gateway_of(request).inbox.read_one(account, message_id)
+    return JsonResponse(render_inbound(message))
+
+
+def _line_number(value: str | None, account: Account, field: str) -> str | None:
+    if value is None:
+        return None
+    phone = parse_phone(value, account.default_country)
+    if phone is None:
+        raise errors.InvalidRequest(f"not a valid phone number: {value!r}", field=field)
+    return phone.e164
+
+
+def _query_time(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise errors.InvalidRequest(f"not an ISO 8601 time: {value!r}", field=field) from exc
+    if when.tzinfo is None:
+        raise errors.InvalidRequest("the time needs an offset, e.g. +00:00", field=field)
+    return when

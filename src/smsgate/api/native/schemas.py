@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from smsgate.domain.batches import Batch, Message
+from smsgate.domain.inbound import InboundMessage
 from smsgate.domain.money import format_credits
+from smsgate.services.cancelling import CancelOutcome
 from smsgate.services.queries import BatchReport
 from smsgate.services.sending import SendOutcome
 
@@ -102,6 +104,19 @@ def render_message(message: Message, batch: Batch | None = None) -> dict[str, An
     return body
 
 
+def render_inbound(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "from": message.sender,
+        "to": message.recipient,
+        "text": message.text,
+        "parts": message.parts,
+        "read": message.is_read,
+        "opt_out": message.opt_out,
+        "received_at": iso(message.received_at),
+    }
+
+
 def render_batch(report: BatchReport) -> dict[str, Any]:
     batch = report.batch
     return {
@@ -121,4 +136,13 @@ def render_batch(report: BatchReport) -> dict[str, Any]:
             {"input": r.raw, "number": r.number, "reference": r.reference, "verdict": r.verdict}
             for r in batch.refused
         ],
+    }
+
+
+def render_cancel(outcome: CancelOutcome) -> dict[str, Any]:
+    """The batch after a cancel, with what this call cancelled and refunded."""
+    return render_batch(outcome.report) | {
+        "cancelled": outcome.cancelled,
+        "refund": format_credits(outcome.refund_micros),
+        "balance": format_credits(outcome.balance_micros),
     }

@@ -1,0 +1,200 @@
+"""Dispatch benchmark: messages per second from queued to delivered, receipts included.
+
+The built-in SMSC simulator runs in its own process (receipt per message, no delay). For each
+database, N messages are queued first (through the sending service), then one dispatcher in
+this process drains them: the clock runs from its start until every message is final
+(`delivered`). Next to it, the raw rate of a minimal client (our SMPP client, window 100,
+receipts counted, no database) against the same simulator in the same run: the ceiling
+the dispatcher's bookkeeping is measured against.
+
+    .venv/bin/python bench/dispatch.py [--database sqlite|postgresql|both] [--messages 20000]
+
+PostgreSQL: SMSGATE_BENCH_DATABASE_URL (default: database `bench` on 127.0.0.1, created if
+missing; its schema is dropped and rebuilt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from smsgate.bootstrap import build_gateway
+from smsgate.carriers.dispatcher import Dispatcher
+from smsgate.db.migrate import upgrade
+from smsgate.domain.links import LinkSettings
+from smsgate.domain.recipients import Recipient
+from smsgate.services.accounts import NewAccount
+from smsgate.services.sending import SendRequest
+from smsgate.settings import Settings
+from smsgate.smpp import DeliverSm, SubmitSm, connect
+
+PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+WINDOW = 100
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_simulator(port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "smsgate.cli",
+        "smsc-sim",
+        "--port",
+        str(port),
+        "--no-control",
+        "--receipt-delay",
+        "0",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the simulator did not start")
+
+
+async def raw_rate(port: int, count: int) -> tuple[float, float]:
+    """Submit `count` messages at window 100 and wait for every receipt: (msg/s, CPU us/msg)."""
+    receipts = 0
+    done = asyncio.Event()
+
+    def on_deliver(pdu: DeliverSm | object) -> int:
+        nonlocal receipts
+        receipts += 1
+        if receipts >= count:
+            done.set()
+        return 0
+
+    client = await connect(
+        "127.0.0.1",
+        port,
+        "raw",
+        "pw",
+        window_size=WINDOW,
+        on_deliver=on_deliver,  # type: ignore[arg-type]
+    )
+    pdu = SubmitSm(
+        source_addr="smsgate",
+        destination_addr="33612345678",
+        registered_delivery=1,
+        short_message=b"hello",
+    )
+    cpu, started = time.process_time(), time.perf_counter()
+
+    async def worker(share: int) -> None:
+        for _ in range(share):
+            await client.submit(pdu)
+
+    await asyncio.gather(*(worker(count // WINDOW) for _ in range(WINDOW)))
+    await done.wait()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await client.unbind()
+    return count / elapsed, cpu / count * 1e6
+
+
+async def fresh_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    base, _, name = url.rpartition("/")
+    admin = create_async_engine(
+        base.replace("postgresql://", "postgresql+asyncpg://") + "/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    async with admin.connect() as conn:
+        exists = await conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
+async def dispatch_rate(url: str, port: int, count: int) -> tuple[float, float]:
+    """Queue `count` messages, then time one dispatcher draining them to `delivered`."""
+    await fresh_database(url)
+    gateway = build_gateway(Settings(database_url=url, max_recipients=1000))
+    if url.startswith("postgresql"):
+        async with gateway.store.engine.begin() as conn:
+            await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            await conn.execute(sa.text("CREATE SCHEMA public"))
+    await upgrade(gateway.store.engine)
+    account, _ = await gateway.accounts.create(
+        NewAccount(username="bench", password="bench-password", credit_micros=10**15)
+    )
+    for start in range(0, count, 1000):
+        batch = [Recipient(f"+33{600_000_000 + n}") for n in range(start, min(start + 1000, count))]
+        await gateway.sending.send(account, SendRequest(recipients=batch, text="hello"))
+    await gateway.links.add(
+        LinkSettings(
+            name="sim",
+            host="127.0.0.1",
+            port=port,
+            system_id="bench",
+            password="pw",
+            window=WINDOW,
+        )
+    )
+    await gateway.links.add_route("sim")
+    dispatcher = Dispatcher(gateway.delivery, gateway.links)
+    cpu, started = time.process_time(), time.perf_counter()
+    await dispatcher.start()
+    while True:
+        counts = await gateway.delivery.queue_counts()
+        if counts.get("delivered", 0) >= count:
+            break
+        await asyncio.sleep(0.05)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await dispatcher.stop()
+    await gateway.close()
+    return count / elapsed, cpu / count * 1e6
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--messages", type=int, default=20_000)
+    args = parser.parse_args()
+    port = free_port()
+    simulator = start_simulator(port)
+    try:
+        rate, cpu = await raw_rate(port, args.messages)
+        print(f"raw client -> simulator:      {rate:9,.0f} msg/s   {cpu:6.1f} us CPU/msg")
+        with tempfile.TemporaryDirectory() as tmp:
+            urls = []
+            if args.database in ("sqlite", "both"):
+                urls.append(("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
+            if args.database in ("postgresql", "both"):
+                urls.append(("postgresql", PG_URL))
+            for name, url in urls:
+                rate, cpu = await dispatch_rate(url, port, args.messages)
+                print(
+                    f"dispatch {name:<10} queued->delivered: {rate:9,.0f} msg/s   "
+                    f"{cpu:6.1f} us CPU/msg (dispatcher process)"
+                )
+    finally:
+        simulator.terminate()
+        simulator.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,195 @@
+"""Between our messages and SMPP PDUs: submit_sm out, receipts and inbound messages in."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from smsgate.domain.links import LinkSettings, LongMethod, ReceiptIdFormat, receipt_key
+from smsgate.domain.messages import MessageStatus
+from smsgate.domain.text import (
+    Encoding,
+    decode_gsm7,
+    decode_ucs2,
+    encode_gsm7,
+    encode_ucs2,
+    plan_segments,
+)
+from smsgate.ports import BatchContent, PartReceipt
+from smsgate.smpp import DataSm, DeliverSm, EsmClass, MessageState, SubmitSm
+from smsgate.smpp.receipt import receipt_from_pdu
+from smsgate.smpp.tlv import Tlv, TlvTag, find_tlv, make_tlv
+
+S = MessageStatus
+
+RECEIPT_STATES: dict[MessageState, MessageStatus] = {
+    MessageState.DELIVERED: S.DELIVERED,
+    MessageState.UNDELIVERABLE: S.UNDELIVERED,
+    MessageState.DELETED: S.UNDELIVERED,
+    MessageState.EXPIRED: S.EXPIRED,
+    MessageState.REJECTED: S.REJECTED,
+    MessageState.UNKNOWN: S.UNKNOWN,
+}
+
+DCS_UCS2 = 0x08
+FLASH_BIT = 0x10  # data_coding with a message class: class 0 (flash)
+_ALPHANUMERIC_TON, _ALPHANUMERIC_NPI = 5, 0
+
+_references = itertools.count(1)
+
+
+def next_reference() -> int:
+    """A concatenation reference (8 bits for UDH, 16 for SAR), cycling."""
+    return next(_references) & 0xFFFF
+
+
+def submit_pdus(
+    content: BatchContent, recipient: str, link: LinkSettings, *, reference: int | None = None
+) -> tuple[SubmitSm, ...]:
+    """The submit_sm PDUs carrying one message to `recipient` over `link`."""
+    plan = plan_segments(content.text, force_unicode=content.encoding == Encoding.UCS2)
+    if plan.encoding is Encoding.GSM7:
+        encode, data_coding = encode_gsm7, link.data_coding
+    else:
+        encode, data_coding = encode_ucs2, DCS_UCS2
+    if content.flash:
+        data_coding = FLASH_BIT | (DCS_UCS2 >> 1 if plan.encoding is Encoding.UCS2 else 0)
+    source_ton, source_npi, source = _source(content.sender, link)
+    destination = recipient.removeprefix("+")
+
+    def make(short_message: bytes, esm_class: int = 0, tlvs: tuple[Tlv, ...] = ()) -> SubmitSm:
+        return SubmitSm(
+            source_addr_ton=source_ton,
+            source_addr_npi=source_npi,
+            source_addr=source,
+            dest_addr_ton=link.dest_ton,
+            dest_addr_npi=link.dest_npi,
+            destination_addr=destination,
+            esm_class=esm_class,
+            registered_delivery=1,
+            data_coding=data_coding,
+            short_message=short_message,
+            tlvs=tlvs,
+        )
+
+    if plan.segments == 1:
+        return (make(encode(plan.parts[0])),)
+    if link.long_method is LongMethod.PAYLOAD:
+        payload = make_tlv(TlvTag.MESSAGE_PAYLOAD, encode(content.text))
+        return (make(b"", tlvs=(payload,)),)
+    ref = next_reference() if reference is None else reference
+    total = len(plan.parts)
+    pdus: list[SubmitSm] = []
+    for seq, part in enumerate(plan.parts, start=1):
+        if link.long_method is LongMethod.SAR:
+            tlvs = (
+                make_tlv(TlvTag.SAR_MSG_REF_NUM, ref),
+                make_tlv(TlvTag.SAR_TOTAL_SEGMENTS, total),
+                make_tlv(TlvTag.SAR_SEGMENT_SEQNUM, seq),
+            )
+            pdus.append(make(encode(part), tlvs=tlvs))
+        else:
+            udh = bytes((5, 0, 3, ref & 0xFF, total, seq))
+            pdus.append(make(udh + encode(part), esm_class=int(EsmClass.UDHI)))
+    return tuple(pdus)
+
+
+def _source(sender: str | None, link: LinkSettings) -> tuple[int, int, str]:
+    if not sender:
+        return link.source_ton, link.source_npi, ""
+    if sender.startswith("+") and sender[1:].isdigit():
+        return link.source_ton, link.source_npi, sender[1:]
+    if sender.isdigit():
+        return link.source_ton, link.source_npi, sender
+    return _ALPHANUMERIC_TON, _ALPHANUMERIC_NPI, sender[:11]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPdu:
+    """An inbound message (or one part of one) as read from a deliver_sm / data_sm."""
+
+    sender: str
+    recipient: str
+    text: str
+    reference: int | None = None
+    total: int = 1
+    seq: int = 1
+
+
+def read_receipt(
+    pdu: DeliverSm | DataSm, link_id: int, fmt: ReceiptIdFormat
+) -> PartReceipt | bool | None:
+    """A final receipt as a PartReceipt; True for a receipt of no interest (en route,
+    accepted, no state); None when the PDU is not a receipt at all."""
+    receipt = receipt_from_pdu(pdu)
+    if receipt is None:
+        return None
+    status = RECEIPT_STATES.get(receipt.state) if receipt.state is not None else None
+    if status is None:
+        return True
+    error = receipt.error
+    if error is not None:
+        # "000" and friends say "no error": keep only real codes.
+        error = error.strip()[:32] or None
+        if error is not None and error.strip("0") == "" and status is S.DELIVERED:
+            error = None
+    return PartReceipt(link_id, receipt_key(receipt.message_id, fmt), status, error)
+
+
+def read_inbound(pdu: DeliverSm | DataSm) -> InboundPdu:
+    """The text, numbers and concatenation info of an inbound message."""
+    if isinstance(pdu, DeliverSm):
+        data = pdu.payload
+    else:
+        found = find_tlv(pdu.tlvs, TlvTag.MESSAGE_PAYLOAD)
+        data = found.value if found is not None else b""
+    reference: int | None = None
+    total, seq = 1, 1
+    if pdu.esm_class & EsmClass.UDHI and data:
+        header_length = data[0]
+        header, data = data[1 : 1 + header_length], data[1 + header_length :]
+        reference, total, seq = _concatenation(header)
+    else:
+        ref_tlv = find_tlv(pdu.tlvs, TlvTag.SAR_MSG_REF_NUM)
+        total_tlv = find_tlv(pdu.tlvs, TlvTag.SAR_TOTAL_SEGMENTS)
+        seq_tlv = find_tlv(pdu.tlvs, TlvTag.SAR_SEGMENT_SEQNUM)
+        if ref_tlv is not None and total_tlv is not None and seq_tlv is not None:
+            reference, total, seq = ref_tlv.as_int(), total_tlv.as_int(), seq_tlv.as_int()
+    coding = pdu.data_coding & 0xFF
+    if coding == DCS_UCS2 or coding & 0xEC == 0x08 or coding & 0xF4 == 0x18:
+        text = decode_ucs2(data)
+    elif coding in (0x03, 0x01):
+        text = data.decode("latin-1")
+    else:
+        text = decode_gsm7(data)
+    return InboundPdu(
+        sender=e164(pdu.source_addr, pdu.source_addr_ton),
+        recipient=e164(pdu.destination_addr, pdu.dest_addr_ton),
+        text=text,
+        reference=reference if total > 1 else None,
+        total=max(total, 1),
+        seq=max(seq, 1),
+    )
+
+
+def _concatenation(header: bytes) -> tuple[int | None, int, int]:
+    at = 0
+    while at + 2 <= len(header):
+        ie, length = header[at], header[at + 1]
+        value = header[at + 2 : at + 2 + length]
+        if ie == 0x00 and length == 3 and len(value) == 3:
+            return value[0], value[1], value[2]
+        if ie == 0x08 and length == 4 and len(value) == 4:
+            return int.from_bytes(value[:2], "big"), value[2], value[3]
+        at += 2 + length
+    return None, 1, 1
+
+
+def e164(address: str, ton: int) -> str:
+    """An SMPP address as we store numbers: international numbers get their '+'."""
+    address = address.strip()
+    if address.startswith("+"):
+        return address
+    if address.isdigit() and (ton == 1 or len(address) > 8):
+        return "+" + address
+    return address

@@ -1,0 +1,477 @@
+"""The delivery bookkeeping: claims under a lease, parts and receipts, MO owners, the outbox.
+
+The messages table is the queue. `claim` takes due messages (scheduled or queued whose time
+has come, or sending whose lease ran out) and marks them sending with `due_at` moved to the
+end of the lease, in one statement; on PostgreSQL the candidate rows are picked with
+FOR UPDATE SKIP LOCKED so that several dispatchers never take the same message.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate.db import dialects
+from smsgate.db import tables as t
+from smsgate.domain.messages import MessageStatus
+from smsgate.ports import (
+    BatchContent,
+    Claimed,
+    MessageState,
+    MessageUpdate,
+    OutboxEvent,
+    OutboxItem,
+    PartReceipt,
+    PartRecord,
+)
+
+S = MessageStatus
+CLAIMABLE = [str(S.SCHEDULED), str(S.QUEUED), str(S.SENDING)]
+
+m = t.messages.c
+p = t.parts.c
+
+_UPDATE_MESSAGE = (
+    t.messages.update()
+    .where(m.id == sa.bindparam("b_id"))
+    .values(
+        status=sa.bindparam("b_status"),
+        error_code=sa.func.coalesce(sa.bindparam("b_error", type_=sa.String), m.error_code),
+        due_at=sa.func.coalesce(sa.bindparam("b_due", type_=t.UtcDateTime), m.due_at),
+        attempts=sa.func.coalesce(sa.bindparam("b_attempts", type_=sa.Integer), m.attempts),
+        link_id=sa.func.coalesce(sa.bindparam("b_link", type_=t.Id), m.link_id),
+        carrier_message_id=sa.func.coalesce(
+            sa.bindparam("b_carrier", type_=sa.String), m.carrier_message_id
+        ),
+        updated_at=sa.bindparam("b_now", type_=t.UtcDateTime),
+    )
+)
+
+_UPDATE_PART = (
+    t.parts.update()
+    .where(p.message_id == sa.bindparam("b_message"), p.seq == sa.bindparam("b_seq"))
+    .values(
+        status=sa.bindparam("b_status"),
+        error_code=sa.bindparam("b_error", type_=sa.String),
+        done_at=sa.bindparam("b_now", type_=t.UtcDateTime),
+    )
+)
+
+
+_PG_UPDATE_MESSAGES = sa.text(
+    """
+    UPDATE messages AS m SET
+        status = v.status,
+        error_code = COALESCE(v.error, m.error_code),
+        due_at = COALESCE(v.due, m.due_at),
+        link_id = COALESCE(v.link, m.link_id),
+        carrier_message_id = COALESCE(v.carrier, m.carrier_message_id),
+        updated_at = :now
+    FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:errors AS text[]),
+        CAST(:dues AS timestamptz[]), CAST(:links AS bigint[]), CAST(:carriers AS text[])
+    ) AS v(id, status, error, due, link, carrier)
+    WHERE m.id = v.id
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+_PG_UPDATE_PARTS = sa.text(
+    """
+    UPDATE parts AS p SET status = v.status, error_code = v.error, done_at = :now
+    FROM unnest(
+        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:statuses AS text[]),
+        CAST(:errors AS text[])
+    ) AS v(message_id, seq, status, error)
+    WHERE p.message_id = v.message_id AND p.seq = v.seq
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+
+class SqlDelivery:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    def _in(self, column: Any, values: Sequence[int] | Sequence[str]) -> Any:
+        return dialects.in_values(self._conn, column, values)
+
+    async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
+        candidates = (
+            sa.select(m.id)
+            .where(m.status.in_(CLAIMABLE), m.due_at <= now)
+            .order_by(m.due_at)
+            .limit(limit)
+        )
+        if dialects.is_postgresql(self._conn):
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            t.messages.update()
+            .where(m.id.in_(candidates.scalar_subquery()))
+            .values(
+                status=str(S.SENDING),
+                due_at=lease_until,
+                attempts=m.attempts + 1,
+                updated_at=now,
+            )
+            .returning(
+                m.id,
+                m.batch_id,
+                m.account_id,
+                m.recipient,
+                m.region,
+                m.segments,
+                m.price_micros,
+                m.attempts,
+                m.created_at,
+                m.scheduled_at,
+            )
+        )
+        rows = (await self._conn.execute(statement)).all()
+        claimed = [Claimed(**row._asdict()) for row in rows]
+        claimed.sort(key=lambda c: c.id)
+        return claimed
+
+    async def batch_contents(self, batch_ids: Sequence[int]) -> dict[int, BatchContent]:
+        if not batch_ids:
+            return {}
+        b = t.batches.c
+        rows = await self._conn.execute(
+            sa.select(b.id, b.account_id, b.service, b.text, b.sender, b.encoding, b.flash).where(
+                self._in(b.id, list(batch_ids))
+            )
+        )
+        return {row.id: BatchContent(**row._asdict()) for row in rows}
+
+    async def lock_messages(self, ids: Sequence[int]) -> dict[int, MessageState]:
+        if not ids:
+            return {}
+        query = (
+            sa.select(
+                m.id,
+                m.batch_id,
+                m.account_id,
+                m.status,
+                m.segments,
+                m.price_micros,
+                m.recipient,
+                m.reference,
+                m.attempts,
+                m.created_at,
+                m.scheduled_at,
+            )
+            .where(self._in(m.id, sorted(set(ids))))
+            .order_by(m.id)
+        )
+        rows = await self._conn.execute(dialects.lock_rows(self._conn, query))
+        found: dict[int, MessageState] = {}
+        for row in rows:
+            values = row._asdict()
+            values["status"] = S(values["status"])
+            found[row.id] = MessageState(**values)
+        return found
+
+    async def update_messages(self, updates: Sequence[MessageUpdate], now: datetime) -> None:
+        if not updates:
+            return
+        ordered = sorted(updates, key=lambda u: u.id)
+        if dialects.is_postgresql(self._conn):
+            # One statement for the whole batch: the rows come in as arrays.
+            await self._conn.execute(
+                _PG_UPDATE_MESSAGES,
+                {
+                    "ids": [u.id for u in ordered],
+                    "statuses": [str(u.status) for u in ordered],
+                    "errors": [u.error_code for u in ordered],
+                    "dues": [u.due_at for u in ordered],
+                    "links": [u.link_id for u in ordered],
+                    "carriers": [u.carrier_message_id for u in ordered],
+                    "now": now,
+                },
+            )
+            return
+        await self._conn.execute(
+            _UPDATE_MESSAGE,
+            [
+                {
+                    "b_id": u.id,
+                    "b_status": str(u.status),
+                    "b_error": u.error_code,
+                    "b_due": u.due_at,
+                    "b_attempts": u.attempts,
+                    "b_link": u.link_id,
+                    "b_carrier": u.carrier_message_id,
+                    "b_now": now,
+                }
+                for u in ordered
+            ],
+        )
+
+    async def add_parts(self, parts: Sequence[PartRecord], now: datetime) -> None:
+        if not parts:
+            return
+        # A message submitted again (its lease ran out) replaces the parts of the first try.
+        message_ids = sorted({part.message_id for part in parts})
+        await self._conn.execute(t.parts.delete().where(self._in(p.message_id, message_ids)))
+        await self._conn.execute(
+            t.parts.insert(),
+            [
+                {
+                    "message_id": part.message_id,
+                    "seq": part.seq,
+                    "link_id": part.link_id,
+                    "carrier_key": part.carrier_key,
+                    "status": str(S.SUBMITTED),
+                    "error_code": None,
+                    "submitted_at": now,
+                    "done_at": None,
+                }
+                for part in parts
+            ],
+        )
+
+    async def match_parts(
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> tuple[builtins.list[tuple[int, int, PartReceipt]], builtins.list[PartReceipt]]:
+        if not receipts:
+            return [], []
+        keys = sorted({r.carrier_key for r in receipts})
+        rows = await self._conn.execute(
+            sa.select(p.message_id, p.seq, p.link_id, p.carrier_key)
+            .where(self._in(p.carrier_key, keys), p.status == str(S.SUBMITTED))
+            .order_by(p.submitted_at)
+        )
+        # The newest part wins if a carrier ever reused an id.
+        by_key = {(row.link_id, row.carrier_key): (row.message_id, row.seq) for row in rows}
+        matched: list[tuple[int, int, PartReceipt]] = []
+        unmatched: list[PartReceipt] = []
+        params: list[dict[str, Any]] = []
+        for receipt in receipts:
+            part = by_key.pop((receipt.link_id, receipt.carrier_key), None)
+            if part is None:
+                unmatched.append(receipt)
+                continue
+            matched.append((part[0], part[1], receipt))
+            params.append(
+                {
+                    "b_message": part[0],
+                    "b_seq": part[1],
+                    "b_status": str(receipt.status),
+                    "b_error": receipt.error_code,
+                    "b_now": now,
+                }
+            )
+        if params:
+            params.sort(key=lambda row: (row["b_message"], row["b_seq"]))
+            if dialects.is_postgresql(self._conn):
+                await self._conn.execute(
+                    _PG_UPDATE_PARTS,
+                    {
+                        "messages": [row["b_message"] for row in params],
+                        "seqs": [row["b_seq"] for row in params],
+                        "statuses": [row["b_status"] for row in params],
+                        "errors": [row["b_error"] for row in params],
+                        "now": now,
+                    },
+                )
+            else:
+                await self._conn.execute(_UPDATE_PART, params)
+        return matched, unmatched
+
+    async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+        if not message_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(p.message_id, p.seq, p.status).where(
+                self._in(p.message_id, sorted(set(message_ids)))
+            )
+        )
+        found: dict[int, dict[int, str]] = {}
+        for row in rows:
+            found.setdefault(row.message_id, {})[row.seq] = row.status
+        return found
+
+    async def keep_receipts(
+        self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
+    ) -> None:
+        if not receipts:
+            return
+        await self._conn.execute(
+            t.pending_receipts.insert(),
+            [
+                {
+                    "link_id": r.link_id,
+                    "carrier_key": r.carrier_key,
+                    "status": str(r.status),
+                    "error_code": r.error_code,
+                    "received_at": now,
+                    "expires_at": expires_at,
+                }
+                for r in receipts
+            ],
+        )
+
+    async def take_kept_receipts(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> builtins.list[PartReceipt]:
+        if not keys:
+            return []
+        c = t.pending_receipts.c
+        wanted = set(keys)
+        rows = await self._conn.execute(
+            sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
+                self._in(c.carrier_key, sorted({key for _, key in keys}))
+            )
+        )
+        taken = [row for row in rows if (row.link_id, row.carrier_key) in wanted]
+        if not taken:
+            return []
+        await self._conn.execute(
+            t.pending_receipts.delete().where(self._in(c.id, [row.id for row in taken]))
+        )
+        return [
+            PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
+            for row in taken
+        ]
+
+    async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
+        c = t.pending_receipts.c
+        rows = (
+            await self._conn.execute(
+                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code)
+                .join_from(
+                    t.pending_receipts,
+                    t.parts,
+                    sa.and_(
+                        p.link_id == c.link_id,
+                        p.carrier_key == c.carrier_key,
+                        p.status == str(S.SUBMITTED),
+                    ),
+                )
+                .order_by(c.id)
+                .limit(limit)
+            )
+        ).all()
+        if not rows:
+            return []
+        await self._conn.execute(
+            t.pending_receipts.delete().where(self._in(c.id, sorted({row.id for row in rows})))
+        )
+        seen: set[int] = set()
+        found: list[PartReceipt] = []
+        for row in rows:
+            if row.id not in seen:
+                seen.add(row.id)
+                found.append(
+                    PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
+                )
+        return found
+
+    async def drop_expired_receipts(self, now: datetime) -> int:
+        c = t.pending_receipts.c
+        result = await self._conn.execute(t.pending_receipts.delete().where(c.expires_at <= now))
+        return int(result.rowcount)
+
+    async def line_owner(self, number: str) -> int | None:
+        row = (
+            await self._conn.execute(
+                sa.select(t.lines.c.account_id).where(
+                    t.lines.c.number == number, t.lines.c.active.is_(True)
+                )
+            )
+        ).first()
+        return None if row is None else int(row.account_id)
+
+    async def mark_npai(self, numbers: Sequence[str], reason: str, now: datetime) -> None:
+        if not numbers:
+            return
+        rows = [{"number": n, "reason": reason, "created_at": now} for n in sorted(set(numbers))]
+        await self._conn.execute(dialects.insert_ignore(self._conn, t.npai, rows))
+
+    async def webhook_targets(self, account_ids: Sequence[int]) -> set[int]:
+        if not account_ids:
+            return set()
+        a = t.accounts.c
+        rows = await self._conn.execute(
+            sa.select(a.id).where(
+                self._in(a.id, sorted(set(account_ids))), a.webhook_url.is_not(None)
+            )
+        )
+        return {int(row.id) for row in rows}
+
+    async def add_events(self, events: Sequence[OutboxEvent], now: datetime) -> None:
+        if not events:
+            return
+        await self._conn.execute(
+            t.webhook_outbox.insert(),
+            [
+                {
+                    "account_id": e.account_id,
+                    "event": e.event,
+                    "body": e.body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_at": now,
+                    "last_error": None,
+                    "created_at": now,
+                }
+                for e in events
+            ],
+        )
+
+    async def due_events(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> builtins.list[OutboxItem]:
+        o = t.webhook_outbox.c
+        a = t.accounts.c
+        query = (
+            sa.select(o.id)
+            .where(o.status == "pending", o.next_at <= now)
+            .order_by(o.next_at, o.id)
+            .limit(limit)
+        )
+        if dialects.is_postgresql(self._conn):
+            query = query.with_for_update(skip_locked=True)
+        ids = [row.id for row in await self._conn.execute(query)]
+        if not ids:
+            return []
+        await self._conn.execute(
+            t.webhook_outbox.update().where(self._in(o.id, ids)).values(next_at=lease_until)
+        )
+        rows = await self._conn.execute(
+            sa.select(
+                o.id, o.account_id, o.event, o.body, o.attempts, a.webhook_url, a.webhook_secret
+            )
+            .join_from(t.webhook_outbox, t.accounts, a.id == o.account_id)
+            .where(self._in(o.id, ids))
+            .order_by(o.id)
+        )
+        return [
+            OutboxItem(
+                row.id,
+                row.account_id,
+                row.event,
+                row.body,
+                row.attempts,
+                row.webhook_url,
+                row.webhook_secret,
+            )
+            for row in rows
+        ]
+
+    async def finish_event(
+        self, event_id: int, status: str, attempts: int, next_at: datetime, error: str | None
+    ) -> None:
+        o = t.webhook_outbox.c
+        await self._conn.execute(
+            t.webhook_outbox.update()
+            .where(o.id == event_id)
+            .values(status=status, attempts=attempts, next_at=next_at, last_error=error)
+        )
+
+    async def queue_counts(self) -> dict[str, int]:
+        rows = await self._conn.execute(sa.select(m.status, sa.func.count()).group_by(m.status))
+        return {row[0]: int(row[1]) for row in rows}

@@ -1,0 +1,440 @@
+"""Delivery bookkeeping: claim due messages, record what carriers said, take receipts and MOs.
+
+The carrier side (SMPP sockets, windows, throttles) lives in `smsgate.carriers`; it calls this
+service with batches of outcomes so that one transaction records many messages. Every change
+of a message's status goes through `domain.messages.TRANSITIONS`; a message reaching a final
+state is refunded per `earns_refund` (docs/credit.md), one ledger row per batch, and reported
+to the account's webhook through the outbox in the same transaction.
+
+The guarantee is at least once (docs/delivery.md): a claim carries a lease, and a message whose
+outcome was not recorded before the lease ran out is claimed and submitted again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+
+from smsgate.domain.delivery import DeliveryPolicy, retry_delay, status_of_parts
+from smsgate.domain.inbound import DEFAULT_OPT_OUT_KEYWORDS, is_opt_out, opt_out_matcher
+from smsgate.domain.messages import TRANSITIONS, MessageStatus, earns_refund
+from smsgate.ports import (
+    BatchContent,
+    Claimed,
+    Clock,
+    InboundPart,
+    MessageState,
+    MessageUpdate,
+    NewInbound,
+    OutboxEvent,
+    OutboxItem,
+    PartReceipt,
+    PartRecord,
+    Store,
+    Transaction,
+)
+
+log = logging.getLogger(__name__)
+S = MessageStatus
+
+# Carrier error codes (receipt `err`, as an integer) that mean the number does not exist:
+# GSM MAP "unknown subscriber" (1) and "absent subscriber / not provisioned" forms seen in
+# the wild. A message undelivered with one of them marks the number npai.
+DEFAULT_NPAI_ERRORS = frozenset({1})
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed message with its batch's content: what a link needs to submit it."""
+
+    message: Claimed
+    content: BatchContent
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    message_id: int
+    link_id: int
+    carrier_ids: Sequence[tuple[str, str]]  # per part, in order: (id as given, canonical key)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    message_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    message_id: int
+    status: MessageStatus  # rejected (the carrier said no) or failed (no route, ...)
+    error_code: str
+
+
+Outcome = Submitted | Retry | Refused
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """An inbound SMS as the carrier adapter read it (numbers already E.164 where possible)."""
+
+    link_id: int
+    sender: str
+    recipient: str
+    text: str
+    reference: int | None = None  # concatenation reference, for a part of a longer message
+    total: int = 1
+    seq: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    status: MessageStatus
+    error_code: str | None = None
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policy: DeliveryPolicy | None = None,
+        *,
+        opt_out_keywords: Iterable[str] = DEFAULT_OPT_OUT_KEYWORDS,
+        npai_errors: frozenset[int] = DEFAULT_NPAI_ERRORS,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.policy = policy or DeliveryPolicy()
+        self._opt_out = opt_out_matcher(opt_out_keywords)
+        self._npai_errors = npai_errors
+        self._contents: dict[int, BatchContent] = {}  # batches never change: cache them
+
+    # --- claiming -------------------------------------------------------------------------
+
+    async def claim(self, limit: int) -> list[Job]:
+        """Take up to `limit` due messages under a lease; those past validity expire here."""
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            claimed = await tx.delivery.claim(now, now + self.policy.lease, limit)
+            if not claimed:
+                return []
+            overdue = {
+                c.id: Final(S.EXPIRED, "validity")
+                for c in claimed
+                if (c.scheduled_at or c.created_at) + self.policy.validity <= now
+            }
+            if overdue:
+                await self._finish(tx, overdue, now)
+            live = [c for c in claimed if c.id not in overdue]
+            missing = sorted({c.batch_id for c in live} - self._contents.keys())
+            if missing:
+                self._contents.update(await tx.delivery.batch_contents(missing))
+        if len(self._contents) > 10_000:
+            self._contents.clear()  # cheap bound; refilled on the next claim
+        return [Job(c, self._contents[c.batch_id]) for c in live if c.batch_id in self._contents]
+
+    # --- outcomes of submission -------------------------------------------------------------
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Record a batch of submit outcomes in one transaction."""
+        if not outcomes:
+            return
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            states = await tx.delivery.lock_messages([o.message_id for o in outcomes])
+            updates: list[MessageUpdate] = []
+            parts: list[PartRecord] = []
+            finals: dict[int, Final] = {}
+            for outcome in outcomes:
+                state = states.get(outcome.message_id)
+                if state is None or state.status is not S.SENDING:
+                    # Recorded already (its lease ran out and another try won) or cancelled.
+                    log.info(
+                        "delivery outcome ignored message=%s status=%s",
+                        outcome.message_id,
+                        None if state is None else state.status,
+                        extra={"event": "delivery.outcome_ignored"},
+                    )
+                    continue
+                if isinstance(outcome, Submitted):
+                    updates.append(
+                        MessageUpdate(
+                            state.id,
+                            S.SUBMITTED,
+                            link_id=outcome.link_id,
+                            carrier_message_id=outcome.carrier_ids[0][0][:64],
+                        )
+                    )
+                    parts.extend(
+                        PartRecord(state.id, seq, outcome.link_id, key[:64])
+                        for seq, (_, key) in enumerate(outcome.carrier_ids, start=1)
+                    )
+                elif isinstance(outcome, Retry):
+                    update = self._retry(state, outcome.reason, now, finals)
+                    if update is not None:
+                        updates.append(update)
+                else:
+                    finals[state.id] = Final(outcome.status, outcome.error_code)
+            await tx.delivery.update_messages(updates, now)
+            await tx.delivery.add_parts(parts, now)
+            if finals:
+                await self._finish(tx, finals, now, states)
+            if parts:
+                # Receipts that overtook their submit_sm_resp: apply them now.
+                early = await tx.delivery.take_kept_receipts(
+                    [(part.link_id, part.carrier_key) for part in parts]
+                )
+                if early:
+                    await self._apply(tx, early, now)
+
+    def _retry(
+        self, state: MessageState, reason: str, now: datetime, finals: dict[int, Final]
+    ) -> MessageUpdate | None:
+        """Back to the queue after a back-off, or expired if its validity runs out first."""
+        due = now + retry_delay(self.policy, state.attempts)
+        if due >= (state.scheduled_at or state.created_at) + self.policy.validity:
+            finals[state.id] = Final(S.EXPIRED, reason[:32])
+            return None
+        log.info(
+            "delivery retry message=%s reason=%s attempts=%s",
+            state.id,
+            reason,
+            state.attempts,
+            extra={"event": "delivery.retry"},
+        )
+        return MessageUpdate(state.id, S.QUEUED, error_code=reason[:32], due_at=due)
+
+    # --- receipts -----------------------------------------------------------------------------
+
+    async def apply_receipts(self, receipts: Sequence[PartReceipt]) -> int:
+        """Apply a batch of delivery receipts; returns how many matched a submitted part."""
+        if not receipts:
+            return 0
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            return await self._apply(tx, receipts, now)
+
+    async def _apply(self, tx: Transaction, receipts: Sequence[PartReceipt], now: datetime) -> int:
+        matched, unmatched = await tx.delivery.match_parts(receipts, now)
+        if unmatched:
+            await tx.delivery.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
+        if not matched:
+            return 0
+        states = await tx.delivery.lock_messages([message_id for message_id, _, _ in matched])
+        multipart = [mid for mid, _, _ in matched if mid in states and states[mid].segments > 1]
+        statuses = await tx.delivery.part_statuses(multipart) if multipart else {}
+        finals: dict[int, Final] = {}
+        for message_id, _, receipt in matched:
+            state = states.get(message_id)
+            if state is None:
+                continue
+            if state.segments > 1:
+                parts = statuses.get(message_id, {})
+                overall = status_of_parts(S(status) for status in parts.values())
+                if overall is None:
+                    continue
+                error = finals[message_id].error_code if message_id in finals else None
+                finals[message_id] = Final(overall, error or receipt.error_code)
+            else:
+                finals[message_id] = Final(receipt.status, receipt.error_code)
+        await self._finish(tx, finals, now, states)
+        return len(matched)
+
+    # --- final states, refunds, npai, webhooks ----------------------------------------------------
+
+    async def _finish(
+        self,
+        tx: Transaction,
+        finals: Mapping[int, Final],
+        now: datetime,
+        states: Mapping[int, MessageState] | None = None,
+    ) -> None:
+        if states is None or not finals.keys() <= states.keys():
+            states = await tx.delivery.lock_messages(list(finals))
+        updates: list[MessageUpdate] = []
+        refunds: dict[tuple[int, int], int] = defaultdict(int)
+        npai: list[str] = []
+        done: list[tuple[MessageState, Final]] = []
+        for message_id, final in sorted(finals.items()):
+            state = states.get(message_id)
+            if state is None or final.status not in TRANSITIONS[state.status]:
+                continue  # final already, or a stale outcome
+            updates.append(MessageUpdate(message_id, final.status, final.error_code))
+            if earns_refund(state.status, final.status):
+                refunds[(state.account_id, state.batch_id)] += state.price_micros
+            if final.status is S.UNDELIVERED and self._is_npai(final.error_code):
+                npai.append(state.recipient)
+            done.append((state, final))
+        await tx.delivery.update_messages(updates, now)
+        for (account_id, batch_id), amount in sorted(refunds.items()):
+            if amount:
+                await tx.ledger.credit(account_id, amount, "refund", None, now, batch_id)
+        if npai:
+            await tx.delivery.mark_npai(npai, "unknown subscriber", now)
+        await self._report(tx, done, now)
+
+    def _is_npai(self, error_code: str | None) -> bool:
+        if not error_code:
+            return False
+        try:
+            return int(error_code, 10) in self._npai_errors
+        except ValueError:
+            return False
+
+    async def _report(
+        self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
+    ) -> None:
+        if not done:
+            return
+        targets = await tx.delivery.webhook_targets([state.account_id for state, _ in done])
+        events = [
+            OutboxEvent(
+                state.account_id,
+                "message.status",
+                orjson.dumps(
+                    {
+                        "event": "message.status",
+                        "data": {
+                            "id": state.id,
+                            "batch_id": state.batch_id,
+                            "to": state.recipient,
+                            "reference": state.reference,
+                            "status": str(final.status),
+                            "error_code": final.error_code,
+                            "at": now.isoformat(),
+                        },
+                    }
+                ).decode(),
+            )
+            for state, final in done
+            if state.account_id in targets
+        ]
+        await tx.delivery.add_events(events, now)
+
+    # --- inbound -------------------------------------------------------------------------------
+
+    async def receive(self, message: IncomingMessage) -> int | None:
+        """Store an inbound message for the owner of its destination line.
+
+        Returns the inbox id, or None while a concatenated message waits for its other parts or
+        when no account owns the number (logged and dropped: the carrier must not resend it).
+        """
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            text = message.text
+            parts = 1
+            if message.total > 1 and message.reference is not None:
+                complete = await tx.inbox.add_part(
+                    InboundPart(
+                        message.link_id,
+                        message.sender,
+                        message.recipient,
+                        message.reference,
+                        message.total,
+                        message.seq,
+                        message.text,
+                        now,
+                    )
+                )
+                if complete is None:
+                    return None
+                text = "".join(part.text for part in sorted(complete, key=lambda p: p.seq))
+                parts = len(complete)
+            owner = await tx.delivery.line_owner(message.recipient)
+            if owner is None:
+                log.warning(
+                    "inbound message for a number no account owns to=%s",
+                    message.recipient,
+                    extra={"event": "delivery.mo_unowned"},
+                )
+                return None
+            opt_out = is_opt_out(text, self._opt_out)
+            if opt_out:
+                await tx.blacklist.add(owner, [message.sender], now)
+                log.info(
+                    "opt-out account=%s number=%s",
+                    owner,
+                    message.sender,
+                    extra={"event": "delivery.opt_out"},
+                )
+            inbound_id = await tx.inbox.add(
+                NewInbound(
+                    owner,
+                    message.link_id,
+                    message.sender,
+                    message.recipient,
+                    text,
+                    parts,
+                    opt_out,
+                    now,
+                )
+            )
+            if await tx.delivery.webhook_targets([owner]):
+                body = {
+                    "event": "message.inbound",
+                    "data": {
+                        "id": inbound_id,
+                        "from": message.sender,
+                        "to": message.recipient,
+                        "text": text,
+                        "parts": parts,
+                        "opt_out": opt_out,
+                        "received_at": now.isoformat(),
+                    },
+                }
+                await tx.delivery.add_events(
+                    [OutboxEvent(owner, "message.inbound", orjson.dumps(body).decode())], now
+                )
+            return inbound_id
+
+    # --- housekeeping ------------------------------------------------------------------------
+
+    async def rematch_kept_receipts(self, limit: int = 1000) -> int:
+        """Apply kept receipts whose submit has been recorded since (by another dispatcher)."""
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            found = await tx.delivery.take_matchable_receipts(limit)
+            return await self._apply(tx, found, now) if found else 0
+
+    async def drop_expired_receipts(self) -> int:
+        async with self._store.transaction(write=True) as tx:
+            return await tx.delivery.drop_expired_receipts(self._clock.now())
+
+    # --- webhook outbox ----------------------------------------------------------------------
+
+    async def due_events(self, limit: int = 100) -> list[OutboxItem]:
+        """Webhook events due for a post, leased to this poster for `policy.lease`."""
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            return await tx.delivery.due_events(now, now + self.policy.lease, limit)
+
+    async def event_posted(self, item: OutboxItem) -> None:
+        async with self._store.transaction(write=True) as tx:
+            await tx.delivery.finish_event(
+                item.id, "sent", item.attempts + 1, self._clock.now(), None
+            )
+
+    async def event_failed(self, item: OutboxItem, error: str) -> bool:
+        """Schedule the next try with back-off; returns False once the event is given up."""
+        attempts = item.attempts + 1
+        now = self._clock.now()
+        dead = attempts >= self.policy.webhook_attempts
+        delay = min(
+            self.policy.webhook_retry_first * (1 << min(attempts - 1, 20)),
+            self.policy.webhook_retry_max,
+        )
+        async with self._store.transaction(write=True) as tx:
+            await tx.delivery.finish_event(
+                item.id, "dead" if dead else "pending", attempts, now + delay, error[:255]
+            )
+        return not dead
+
+    async def queue_counts(self) -> dict[str, int]:
+        async with self._store.transaction() as tx:
+            return await tx.delivery.queue_counts()
