@@ -284,11 +284,30 @@ class Delivery(Protocol):
     async def batch_contents(self, batch_ids: Sequence[int]) -> dict[int, BatchContent]: ...
     async def lock_messages(self, ids: Sequence[int]) -> dict[int, MessageState]: ...
     async def update_messages(self, updates: Sequence[MessageUpdate], now: datetime) -> None: ...
-    async def add_parts(self, parts: Sequence[PartRecord], now: datetime) -> None: ...
+    async def add_parts(
+        self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
+    ) -> None:
+        """Record submitted parts; `replacing`: messages whose earlier parts are dropped."""
+        ...
+
     async def match_parts(
         self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[builtins.list[tuple[int, int, PartReceipt]], builtins.list[PartReceipt]]:
-        """Apply receipts to submitted parts: (message_id, seq, receipt) matched, the rest."""
+    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
+        """Apply receipts to submitted parts: (message_id, seq, segments, receipt) matched,
+        and the receipts that matched nothing."""
+        ...
+
+    async def submit_sending(
+        self, updates: Sequence[MessageUpdate], now: datetime
+    ) -> dict[int, int]:
+        """Apply `updates` to the messages still sending; their ids -> attempts."""
+        ...
+
+    async def finish_submitted(
+        self, updates: Sequence[MessageUpdate], now: datetime
+    ) -> builtins.list[MessageState]:
+        """Move submitted messages to their final status; returns the rows changed, as they
+        were (status submitted): the others were final already."""
         ...
 
     async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]: ...

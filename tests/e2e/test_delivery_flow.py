@@ -27,6 +27,7 @@ from tests.e2e.delivery_helpers import (
     wait_for,
     wait_until_links_up,
 )
+from tests.live_server import live_server
 
 pytestmark = pytest.mark.e2e
 
@@ -52,14 +53,19 @@ async def message(client: httpx.AsyncClient, auth: dict[str, str], message_id: i
 
 
 async def test_a_message_goes_from_queued_to_delivered(
-    gateway: Gateway, client: httpx.AsyncClient, auth: dict[str, str], sim: SmscSimulator
+    gateway: Gateway, auth: dict[str, str], sim: SmscSimulator
 ) -> None:
+    # Every hop over a real socket: HTTP client -> API -> dispatcher -> SMPP -> simulator.
     await add_link(gateway, sim.port)
-    async with running(gateway) as dispatcher:
+    async with (
+        live_server(gateway) as url,
+        httpx.AsyncClient(base_url=url) as client,
+        running(gateway) as dispatcher,
+    ):
         await wait_until_links_up(dispatcher)
         sent = await send(client, auth, to=["+989121234567"], text="hello")
         await wait_for(lambda: all_final(gateway))
-    found = await message(client, auth, sent["messages"][0]["id"])
+        found = await message(client, auth, sent["messages"][0]["id"])
     assert found["status"] == "delivered"
     assert found["error_code"] is None
     assert sim.snapshot()["submits"] == 1

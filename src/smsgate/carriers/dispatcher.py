@@ -17,7 +17,6 @@ No links configured: the dispatcher claims nothing (messages wait, and expire pe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from smsgate.carriers.link import LinkRunner
 from smsgate.carriers.metrics import METRICS
 from smsgate.carriers.pdus import read_inbound, read_receipt
+from smsgate.carriers.waiting import wait_event
 from smsgate.domain.links import Link
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.routing import RouteTable
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 class DispatcherConfig:
     claim_batch: int = 500
     idle_poll_s: float = 0.1  # how often to look for due messages when there were none
-    flush_interval_s: float = 0.01
+    flush_interval_s: float = 0.25  # the flusher also wakes on every new outcome or receipt
     flush_batch: int = 1000
     refresh_links_s: float = 5.0
     housekeeping_s: float = 30.0
@@ -162,9 +162,7 @@ class Dispatcher:
                 claimed = 0
             if claimed == 0:
                 self._claim_wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.config.idle_poll_s):
-                        await self._claim_wakeup.wait()
+                await wait_event(self._claim_wakeup, self.config.idle_poll_s)
 
     async def claim_once(self) -> int:
         """Claim what the links can take now and hand it out; returns how many were claimed."""
@@ -204,8 +202,7 @@ class Dispatcher:
             else "refused"
         )
         METRICS.outcomes.labels(kind).inc()
-        if len(self._pending.outcomes) >= self.config.flush_batch:
-            self._flush_wakeup.set()
+        self._flush_wakeup.set()
 
     def _on_deliver(
         self, runner: LinkRunner, client: SmppClient, pdu: DeliverSm | DataSm
@@ -217,8 +214,7 @@ class Dispatcher:
         if isinstance(found, PartReceipt):
             # Acknowledged by the flusher once its batch has committed (no task per receipt).
             self._pending.receipts.append((found, client, pdu))
-            if len(self._pending.receipts) >= self.config.flush_batch:
-                self._flush_wakeup.set()
+            self._flush_wakeup.set()
             return None
         return self._receive(link, pdu)
 
@@ -243,11 +239,12 @@ class Dispatcher:
         return CommandStatus.ESME_ROK
 
     async def _flush_loop(self) -> None:
+        # Group commit: a flush takes everything that came while the previous one ran, so
+        # batches grow with the load and a receipt waits at most one flush for its answer
+        # (the carrier's window of unanswered deliver_sm is what that wait costs).
         while True:
+            await wait_event(self._flush_wakeup, self.config.flush_interval_s)
             self._flush_wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.config.flush_interval_s):
-                    await self._flush_wakeup.wait()
             await self.flush()
 
     async def flush(self) -> None:

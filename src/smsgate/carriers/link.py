@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from smsgate.carriers.metrics import METRICS
 from smsgate.carriers.pdus import submit_pdus
+from smsgate.carriers.waiting import wait_event
 from smsgate.domain.links import BindMode, Link, submit_key
 from smsgate.domain.messages import MessageStatus
 from smsgate.services.delivery import Job, Outcome, Refused, Retry, Submitted
@@ -104,9 +105,7 @@ class LinkRunner:
         left: list[Job] = []
         while not self.queue.empty():
             left.append(self.queue.get_nowait())
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(drain_s):
-                await self._idle.wait()
+        await wait_event(self._idle, drain_s)
         for client in list(self._clients):
             with contextlib.suppress(Exception):
                 await client.unbind(timeout_s=2.0)

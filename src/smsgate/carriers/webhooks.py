@@ -16,7 +16,6 @@ make the gateway call into its own network.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from smsgate.carriers.metrics import METRICS
+from smsgate.carriers.waiting import wait_event
 from smsgate.ports import OutboxItem
 from smsgate.services.delivery import DeliveryService
 
@@ -109,9 +109,7 @@ class WebhookPoster:
                 posted = 0
             if not posted:
                 self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._idle_poll_s):
-                        await self._wakeup.wait()
+                await wait_event(self._wakeup, self._idle_poll_s)
 
     async def post_due(self) -> int:
         """Post every due event once; returns how many were tried."""

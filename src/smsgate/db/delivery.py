@@ -31,7 +31,8 @@ from smsgate.ports import (
 )
 
 S = MessageStatus
-CLAIMABLE = [str(S.SCHEDULED), str(S.QUEUED), str(S.SENDING)]
+# Written out as the partial index's predicate (tables.py), so that the planner uses it.
+CLAIMABLE_SQL = sa.text("status IN ('scheduled', 'queued', 'sending')")
 
 m = t.messages.c
 p = t.parts.c
@@ -92,6 +93,54 @@ _PG_UPDATE_PARTS = sa.text(
 ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 
 
+def _keys_by_link(receipts: Sequence[PartReceipt]) -> dict[int, list[str]]:
+    found: dict[int, set[str]] = {}
+    for receipt in receipts:
+        found.setdefault(receipt.link_id, set()).add(receipt.carrier_key)
+    return {link_id: sorted(keys) for link_id, keys in sorted(found.items())}
+
+
+_PG_FINISH_SUBMITTED = (
+    sa.text(
+        """
+    UPDATE messages AS m SET
+        status = v.status, error_code = COALESCE(v.error, m.error_code), updated_at = :now
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:errors AS text[]))
+        AS v(id, status, error)
+    WHERE m.id = v.id AND m.status = 'submitted'
+    RETURNING m.id, m.batch_id, m.account_id, m.segments, m.price_micros, m.recipient,
+        m.reference, m.attempts, m.created_at, m.scheduled_at
+    """
+    )
+    .bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    .columns(created_at=t.UtcDateTime, scheduled_at=t.UtcDateTime)
+)
+
+_PG_SUBMIT_SENDING = sa.text(
+    """
+    UPDATE messages AS m SET
+        status = v.status, link_id = v.link, carrier_message_id = v.carrier, updated_at = :now
+    FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:links AS bigint[]),
+        CAST(:carriers AS text[])
+    ) AS v(id, status, link, carrier)
+    WHERE m.id = v.id AND m.status = 'sending'
+    RETURNING m.id, m.attempts
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+_PG_INSERT_PARTS = sa.text(
+    """
+    INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
+    SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
+    FROM unnest(
+        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
+        CAST(:keys AS text[])
+    ) AS v(message_id, seq, link_id, carrier_key)
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+
 class SqlDelivery:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -101,10 +150,7 @@ class SqlDelivery:
 
     async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         candidates = (
-            sa.select(m.id)
-            .where(m.status.in_(CLAIMABLE), m.due_at <= now)
-            .order_by(m.due_at)
-            .limit(limit)
+            sa.select(m.id).where(CLAIMABLE_SQL, m.due_at <= now).order_by(m.due_at).limit(limit)
         )
         if dialects.is_postgresql(self._conn):
             candidates = candidates.with_for_update(skip_locked=True)
@@ -210,12 +256,80 @@ class SqlDelivery:
             ],
         )
 
-    async def add_parts(self, parts: Sequence[PartRecord], now: datetime) -> None:
+    async def submit_sending(
+        self, updates: Sequence[MessageUpdate], now: datetime
+    ) -> dict[int, int]:
+        if not updates:
+            return {}
+        ordered = sorted(updates, key=lambda u: u.id)
+        if dialects.is_postgresql(self._conn):
+            rows = await self._conn.execute(
+                _PG_SUBMIT_SENDING,
+                {
+                    "ids": [u.id for u in ordered],
+                    "statuses": [str(u.status) for u in ordered],
+                    "links": [u.link_id for u in ordered],
+                    "carriers": [u.carrier_message_id for u in ordered],
+                    "now": now,
+                },
+            )
+            return {row.id: row.attempts for row in rows}
+        states = await self.lock_messages([u.id for u in ordered])
+        changed = [u for u in ordered if u.id in states and states[u.id].status is S.SENDING]
+        await self.update_messages(changed, now)
+        return {u.id: states[u.id].attempts for u in changed}
+
+    async def finish_submitted(
+        self, updates: Sequence[MessageUpdate], now: datetime
+    ) -> builtins.list[MessageState]:
+        """Move submitted messages to their final status; the rows changed, as they were."""
+        if not updates:
+            return []
+        ordered = sorted(updates, key=lambda u: u.id)
+        if dialects.is_postgresql(self._conn):
+            rows = await self._conn.execute(
+                _PG_FINISH_SUBMITTED,
+                {
+                    "ids": [u.id for u in ordered],
+                    "statuses": [str(u.status) for u in ordered],
+                    "errors": [u.error_code for u in ordered],
+                    "now": now,
+                },
+            )
+            found = []
+            for row in rows:
+                values = row._asdict()
+                values["status"] = S.SUBMITTED
+                found.append(MessageState(**values))
+            return found
+        states = await self.lock_messages([u.id for u in ordered])
+        changed = [u for u in ordered if u.id in states and states[u.id].status is S.SUBMITTED]
+        await self.update_messages(changed, now)
+        return [states[u.id] for u in changed]
+
+    async def add_parts(
+        self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
+    ) -> None:
         if not parts:
             return
-        # A message submitted again (its lease ran out) replaces the parts of the first try.
-        message_ids = sorted({part.message_id for part in parts})
-        await self._conn.execute(t.parts.delete().where(self._in(p.message_id, message_ids)))
+        if replacing:
+            # Messages submitted again (their lease ran out) replace the first try's parts.
+            await self._conn.execute(
+                t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
+            )
+        if dialects.is_postgresql(self._conn):
+            await self._conn.execute(
+                _PG_INSERT_PARTS,
+                {
+                    "messages": [part.message_id for part in parts],
+                    "seqs": [part.seq for part in parts],
+                    "links": [part.link_id for part in parts],
+                    "keys": [part.carrier_key for part in parts],
+                    "status": str(S.SUBMITTED),
+                    "now": now,
+                },
+            )
+            return
         await self._conn.execute(
             t.parts.insert(),
             [
@@ -235,18 +349,27 @@ class SqlDelivery:
 
     async def match_parts(
         self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[builtins.list[tuple[int, int, PartReceipt]], builtins.list[PartReceipt]]:
+    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
         if not receipts:
             return [], []
-        keys = sorted({r.carrier_key for r in receipts})
-        rows = await self._conn.execute(
-            sa.select(p.message_id, p.seq, p.link_id, p.carrier_key)
-            .where(self._in(p.carrier_key, keys), p.status == str(S.SUBMITTED))
-            .order_by(p.submitted_at)
-        )
-        # The newest part wins if a carrier ever reused an id.
-        by_key = {(row.link_id, row.carrier_key): (row.message_id, row.seq) for row in rows}
-        matched: list[tuple[int, int, PartReceipt]] = []
+        # One indexed lookup per link: (link_id, carrier_key) is the index's order, so matching
+        # costs the same however many parts and receipts are waiting.
+        by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
+        for link_id, keys in _keys_by_link(receipts).items():
+            rows = await self._conn.execute(
+                sa.select(p.message_id, p.seq, p.carrier_key, m.segments)
+                .join_from(t.parts, t.messages, m.id == p.message_id)
+                .where(
+                    p.link_id == link_id,
+                    self._in(p.carrier_key, keys),
+                    p.status == str(S.SUBMITTED),
+                )
+                .order_by(p.submitted_at)
+            )
+            # The newest part wins if a carrier ever reused an id.
+            for row in rows:
+                by_key[(link_id, row.carrier_key)] = (row.message_id, row.seq, row.segments)
+        matched: list[tuple[int, int, int, PartReceipt]] = []
         unmatched: list[PartReceipt] = []
         params: list[dict[str, Any]] = []
         for receipt in receipts:
@@ -254,7 +377,7 @@ class SqlDelivery:
             if part is None:
                 unmatched.append(receipt)
                 continue
-            matched.append((part[0], part[1], receipt))
+            matched.append((part[0], part[1], part[2], receipt))
             params.append(
                 {
                     "b_message": part[0],
@@ -320,13 +443,17 @@ class SqlDelivery:
         if not keys:
             return []
         c = t.pending_receipts.c
-        wanted = set(keys)
-        rows = await self._conn.execute(
-            sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
-                self._in(c.carrier_key, sorted({key for _, key in keys}))
+        by_link: dict[int, set[str]] = {}
+        for link_id, key in keys:
+            by_link.setdefault(link_id, set()).add(key)
+        taken: list[Any] = []
+        for link_id, link_keys in sorted(by_link.items()):
+            rows = await self._conn.execute(
+                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
+                    c.link_id == link_id, self._in(c.carrier_key, sorted(link_keys))
+                )
             )
-        )
-        taken = [row for row in rows if (row.link_id, row.carrier_key) in wanted]
+            taken.extend(rows)
         if not taken:
             return []
         await self._conn.execute(

@@ -194,7 +194,14 @@ messages = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),  # 0002
     sa.Column("link_id", Id),  # 0002: the link it was last submitted on
     sa.Index("ix_messages_account_recipient_created", "account_id", "recipient", "created_at"),
-    sa.Index("ix_messages_status_due", "status", "due_at"),
+    # The queue: what a dispatcher may claim, in due order (0003: a partial index, so that a
+    # claim reads the first rows of one range whatever else the table holds).
+    sa.Index(
+        "ix_messages_claimable_due",
+        "due_at",
+        postgresql_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
+        sqlite_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
+    ),
 )
 
 # --- Delivery (migration 0002) -------------------------------------------------------------

@@ -142,56 +142,80 @@ class DeliveryService:
     # --- outcomes of submission -------------------------------------------------------------
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Record a batch of submit outcomes in one transaction."""
+        """Record a batch of submit outcomes in one transaction.
+
+        Only messages still `sending` take an outcome: one recorded already (its lease ran out
+        and another try won) or cancelled meanwhile is left as it is.
+        """
         if not outcomes:
             return
         now = self._clock.now()
+        submitted = [o for o in outcomes if isinstance(o, Submitted)]
+        others = [o for o in outcomes if not isinstance(o, Submitted)]
         async with self._store.transaction(write=True) as tx:
-            states = await tx.delivery.lock_messages([o.message_id for o in outcomes])
-            updates: list[MessageUpdate] = []
-            parts: list[PartRecord] = []
-            finals: dict[int, Final] = {}
-            for outcome in outcomes:
-                state = states.get(outcome.message_id)
-                if state is None or state.status is not S.SENDING:
-                    # Recorded already (its lease ran out and another try won) or cancelled.
-                    log.info(
-                        "delivery outcome ignored message=%s status=%s",
-                        outcome.message_id,
-                        None if state is None else state.status,
-                        extra={"event": "delivery.outcome_ignored"},
-                    )
-                    continue
-                if isinstance(outcome, Submitted):
-                    updates.append(
-                        MessageUpdate(
-                            state.id,
-                            S.SUBMITTED,
-                            link_id=outcome.link_id,
-                            carrier_message_id=outcome.carrier_ids[0][0][:64],
-                        )
-                    )
-                    parts.extend(
-                        PartRecord(state.id, seq, outcome.link_id, key[:64])
-                        for seq, (_, key) in enumerate(outcome.carrier_ids, start=1)
-                    )
-                elif isinstance(outcome, Retry):
-                    update = self._retry(state, outcome.reason, now, finals)
-                    if update is not None:
-                        updates.append(update)
-                else:
-                    finals[state.id] = Final(outcome.status, outcome.error_code)
-            await tx.delivery.update_messages(updates, now)
-            await tx.delivery.add_parts(parts, now)
-            if finals:
-                await self._finish(tx, finals, now, states)
-            if parts:
-                # Receipts that overtook their submit_sm_resp: apply them now.
-                early = await tx.delivery.take_kept_receipts(
-                    [(part.link_id, part.carrier_key) for part in parts]
+            if submitted:
+                await self._record_submitted(tx, submitted, now)
+            if others:
+                await self._record_unsent(tx, others, now)
+
+    async def _record_submitted(
+        self, tx: Transaction, outcomes: Sequence[Submitted], now: datetime
+    ) -> None:
+        # The hot path: one statement moves sending -> submitted and says which moved.
+        attempts = await tx.delivery.submit_sending(
+            [
+                MessageUpdate(
+                    o.message_id,
+                    S.SUBMITTED,
+                    link_id=o.link_id,
+                    carrier_message_id=o.carrier_ids[0][0][:64],
                 )
-                if early:
-                    await self._apply(tx, early, now)
+                for o in outcomes
+            ],
+            now,
+        )
+        parts = [
+            PartRecord(o.message_id, seq, o.link_id, key[:64])
+            for o in outcomes
+            if o.message_id in attempts
+            for seq, (_, key) in enumerate(o.carrier_ids, start=1)
+        ]
+        if len(attempts) < len(outcomes):
+            log.info(
+                "delivery outcomes ignored count=%s (no longer sending)",
+                len(outcomes) - len(attempts),
+                extra={"event": "delivery.outcome_ignored"},
+            )
+        # A message claimed before (attempts > 1) may have parts of an earlier submit.
+        replacing = sorted({part.message_id for part in parts if attempts[part.message_id] > 1})
+        await tx.delivery.add_parts(parts, now, replacing)
+        if parts:
+            # Receipts that overtook their submit_sm_resp: apply them now.
+            early = await tx.delivery.take_kept_receipts(
+                [(part.link_id, part.carrier_key) for part in parts]
+            )
+            if early:
+                await self._apply(tx, early, now)
+
+    async def _record_unsent(
+        self, tx: Transaction, outcomes: Sequence[Retry | Refused], now: datetime
+    ) -> None:
+        states = await tx.delivery.lock_messages([o.message_id for o in outcomes])
+        updates: list[MessageUpdate] = []
+        finals: dict[int, Final] = {}
+        for outcome in outcomes:
+            state = states.get(outcome.message_id)
+            if state is None or state.status is not S.SENDING:
+                continue
+            if isinstance(outcome, Retry):
+                update = self._retry(state, outcome.reason, now, finals)
+                if update is not None:
+                    updates.append(update)
+            else:
+                finals[state.id] = Final(outcome.status, outcome.error_code)
+        await tx.delivery.update_messages(updates, now)
+        if finals:
+            await self._finish(tx, finals, now, states)
 
     def _retry(
         self, state: MessageState, reason: str, now: datetime, finals: dict[int, Final]
@@ -226,24 +250,25 @@ class DeliveryService:
             await tx.delivery.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
         if not matched:
             return 0
-        states = await tx.delivery.lock_messages([message_id for message_id, _, _ in matched])
-        multipart = [mid for mid, _, _ in matched if mid in states and states[mid].segments > 1]
+        multipart = sorted({mid for mid, _, segments, _ in matched if segments > 1})
         statuses = await tx.delivery.part_statuses(multipart) if multipart else {}
         finals: dict[int, Final] = {}
-        for message_id, _, receipt in matched:
-            state = states.get(message_id)
-            if state is None:
-                continue
-            if state.segments > 1:
-                parts = statuses.get(message_id, {})
-                overall = status_of_parts(S(status) for status in parts.values())
+        for message_id, _, segments, receipt in matched:
+            if segments > 1:
+                overall = status_of_parts(S(s) for s in statuses.get(message_id, {}).values())
                 if overall is None:
-                    continue
-                error = finals[message_id].error_code if message_id in finals else None
+                    continue  # other parts still on their way
+                earlier = finals.get(message_id)
+                error = earlier.error_code if earlier is not None else None
                 finals[message_id] = Final(overall, error or receipt.error_code)
             else:
                 finals[message_id] = Final(receipt.status, receipt.error_code)
-        await self._finish(tx, finals, now, states)
+        # Receipts finish submitted messages only: one statement, no separate lock.
+        changed = await tx.delivery.finish_submitted(
+            [MessageUpdate(mid, final.status, final.error_code) for mid, final in finals.items()],
+            now,
+        )
+        await self._settle(tx, [(state, finals[state.id]) for state in changed], now)
         return len(matched)
 
     # --- final states, refunds, npai, webhooks ----------------------------------------------------
@@ -258,20 +283,27 @@ class DeliveryService:
         if states is None or not finals.keys() <= states.keys():
             states = await tx.delivery.lock_messages(list(finals))
         updates: list[MessageUpdate] = []
-        refunds: dict[tuple[int, int], int] = defaultdict(int)
-        npai: list[str] = []
         done: list[tuple[MessageState, Final]] = []
         for message_id, final in sorted(finals.items()):
             state = states.get(message_id)
             if state is None or final.status not in TRANSITIONS[state.status]:
                 continue  # final already, or a stale outcome
             updates.append(MessageUpdate(message_id, final.status, final.error_code))
+            done.append((state, final))
+        await tx.delivery.update_messages(updates, now)
+        await self._settle(tx, done, now)
+
+    async def _settle(
+        self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
+    ) -> None:
+        """What follows messages reaching a final state: refunds, npai, webhook events."""
+        refunds: dict[tuple[int, int], int] = defaultdict(int)
+        npai: list[str] = []
+        for state, final in done:
             if earns_refund(state.status, final.status):
                 refunds[(state.account_id, state.batch_id)] += state.price_micros
             if final.status is S.UNDELIVERED and self._is_npai(final.error_code):
                 npai.append(state.recipient)
-            done.append((state, final))
-        await tx.delivery.update_messages(updates, now)
         for (account_id, batch_id), amount in sorted(refunds.items()):
             if amount:
                 await tx.ledger.credit(account_id, amount, "refund", None, now, batch_id)

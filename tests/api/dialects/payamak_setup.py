@@ -6,19 +6,15 @@ The account 'alice' is a Payamak panel user: Iran, 100 credits, the line 1000218
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypeVar
 from xml.sax.saxutils import escape
 
 import httpx
 import sqlalchemy as sa
-import uvicorn
 from defusedxml.ElementTree import fromstring
 
-from smsgate.api.app import create_api
 from smsgate.bootstrap import Gateway
 from smsgate.db import tables as t
 from smsgate.ports import NewInbound
@@ -141,29 +137,6 @@ async def receive(
                 received_at=at,
             )
         )
-
-
-@asynccontextmanager
-async def live_server(gateway: Gateway) -> AsyncIterator[str]:
-    """smsgate served by uvicorn on 127.0.0.1, in this event loop; yields its base URL.
-
-    The socket listens before the server starts, so clients may connect at once.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_api(gateway), lifespan="off", log_config=None, access_log=False, ws="none"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="smsgate-for-payamak-test")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 async def blocking(fn: Callable[[], T]) -> T:

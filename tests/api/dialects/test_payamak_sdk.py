@@ -32,11 +32,11 @@ from tests.api.dialects.payamak_setup import (
     USERNAME,
     blocking,
     create_alice,
-    live_server,
     receive,
     set_status,
     table_counts,
 )
+from tests.live_server import live_server
 
 
 @pytest.fixture

@@ -28,12 +28,12 @@ from tests.api.dialects.payamak_setup import (
     USERNAME,
     blocking,
     create_alice,
-    live_server,
     receive,
     set_status,
     soap_call,
     table_counts,
 )
+from tests.live_server import live_server
 
 LOGIN = {"userName": USERNAME, "password": PASSWORD}
 

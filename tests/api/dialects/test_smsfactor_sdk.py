@@ -7,40 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from smsfactor.smsfactor import SMSFactorAPI, SMSFactorException
 
-from smsgate.api.app import create_api
 from smsgate.bootstrap import Gateway
 from smsgate.domain.messages import MessageStatus
 from tests.api.dialects.conftest import SEED_JSON, table_counts
+from tests.live_server import live_server
 
 T = TypeVar("T")
 
 
 @pytest.fixture
 async def smsgate_url(gateway: Gateway) -> AsyncIterator[str]:
-    """smsgate served by uvicorn on 127.0.0.1 (the socket listens before the server starts)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_api(gateway), lifespan="off", log_config=None, access_log=False, ws="none"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="smsgate-for-sdk-test")
-    try:
-        yield f"http://127.0.0.1:{port}/smsfactor"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    """smsgate served by uvicorn on a real socket; the SMSFactor API under /smsfactor."""
+    async with live_server(gateway) as url:
+        yield f"{url}/smsfactor"
 
 
 @pytest.fixture
