@@ -23,13 +23,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from smsgate.bootstrap import build_gateway
 from smsgate.carriers.dispatcher import Dispatcher
+from smsgate.db import tables as t
 from smsgate.db.migrate import upgrade
 from smsgate.domain.links import LinkSettings
 from smsgate.domain.recipients import Recipient
@@ -40,6 +43,7 @@ from smsgate.smpp import DeliverSm, SubmitSm, connect
 
 PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 WINDOW = 100
+BINDS = int(os.environ.get("SMSGATE_BENCH_BINDS", "1"))
 
 
 def free_port() -> int:
@@ -129,8 +133,12 @@ async def fresh_database(url: str) -> None:
     await admin.dispose()
 
 
-async def dispatch_rate(url: str, port: int, count: int) -> tuple[float, float]:
-    """Queue `count` messages, then time one dispatcher draining them to `delivered`."""
+async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tuple[float, float]:
+    """Queue `count` messages, then time one dispatcher draining them to `delivered`.
+
+    `pending`: receipts for ids never submitted, waiting unmatched before the run starts (a
+    receipt store that slows down as it grows shows here).
+    """
     await fresh_database(url)
     gateway = build_gateway(Settings(database_url=url, max_recipients=1000))
     if url.startswith("postgresql"):
@@ -152,9 +160,12 @@ async def dispatch_rate(url: str, port: int, count: int) -> tuple[float, float]:
             system_id="bench",
             password="pw",
             window=WINDOW,
+            binds=BINDS,
         )
     )
     await gateway.links.add_route("sim")
+    if pending:
+        await add_pending_receipts(gateway, pending)
     dispatcher = Dispatcher(gateway.delivery, gateway.links)
     cpu, started = time.process_time(), time.perf_counter()
     await dispatcher.start()
@@ -169,10 +180,35 @@ async def dispatch_rate(url: str, port: int, count: int) -> tuple[float, float]:
     return count / elapsed, cpu / count * 1e6
 
 
+async def add_pending_receipts(gateway: Any, count: int) -> None:
+    link = await gateway.links.get("sim")
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "link_id": link.id,
+            "carrier_key": f"unmatched-{n}",
+            "status": "delivered",
+            "error_code": None,
+            "received_at": now,
+            "expires_at": now + timedelta(days=3),
+        }
+        for n in range(count)
+    ]
+    async with gateway.store.engine.begin() as conn:
+        for start in range(0, count, 10_000):
+            await conn.execute(t.pending_receipts.insert(), rows[start : start + 10_000])
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument(
+        "--pending",
+        type=int,
+        default=100_000,
+        help="also run with this many unmatched receipts waiting (0: skip)",
+    )
     args = parser.parse_args()
     port = free_port()
     simulator = start_simulator(port)
@@ -186,11 +222,15 @@ async def main() -> None:
             if args.database in ("postgresql", "both"):
                 urls.append(("postgresql", PG_URL))
             for name, url in urls:
-                rate, cpu = await dispatch_rate(url, port, args.messages)
-                print(
-                    f"dispatch {name:<10} queued->delivered: {rate:9,.0f} msg/s   "
-                    f"{cpu:6.1f} us CPU/msg (dispatcher process)"
-                )
+                for pending in sorted({0, args.pending}):
+                    if name == "sqlite":
+                        url = f"sqlite:///{Path(tmp) / f'bench-{pending}.db'}"
+                    rate, cpu = await dispatch_rate(url, port, args.messages, pending)
+                    print(
+                        f"dispatch {name:<10} queued->delivered: {rate:9,.0f} msg/s   "
+                        f"{cpu:6.1f} us CPU/msg (dispatcher process)   "
+                        f"{pending:,} unmatched receipts waiting"
+                    )
     finally:
         simulator.terminate()
         simulator.wait()
