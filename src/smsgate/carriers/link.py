@@ -72,6 +72,9 @@ class LinkRunner:
         self._idle = asyncio.Event()  # set while nothing is in flight
         self._idle.set()
         self._stopping = False
+        # Metric children resolved once: labels() costs a dict lookup and a lock per call.
+        self._submitted_ok = METRICS.submits.labels(link.name, "ok")
+        self._latency = METRICS.submit_seconds.labels(link.name)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -246,10 +249,10 @@ class LinkRunner:
             except (SmppError, OSError, TimeoutError) as exc:
                 METRICS.submits.labels(self.link.name, "error").inc()
                 return Retry(message.id, type(exc).__name__[:32])
-            METRICS.submit_seconds.labels(self.link.name).observe(time.perf_counter() - started)
+            self._latency.observe(time.perf_counter() - started)
             status = response.command_status
             if status == 0 and not isinstance(response, GenericNack):
-                METRICS.submits.labels(self.link.name, "ok").inc()
+                self._submitted_ok.inc()
                 carrier_ids.append((response.message_id, submit_key(response.message_id, fmt)))
                 continue
             name = status_name(status)

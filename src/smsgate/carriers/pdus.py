@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from smsgate.domain.links import LinkSettings, LongMethod, ReceiptIdFormat, receipt_key
@@ -121,19 +122,45 @@ def read_receipt(
 ) -> PartReceipt | bool | None:
     """A final receipt as a PartReceipt; True for a receipt of no interest (en route,
     accepted, no state); None when the PDU is not a receipt at all."""
-    receipt = receipt_from_pdu(pdu)
-    if receipt is None:
-        return None
-    status = RECEIPT_STATES.get(receipt.state) if receipt.state is not None else None
+    fast = _receipt_from_tlvs(pdu)
+    if fast is not None:
+        message_id, state, error = fast
+    else:
+        receipt = receipt_from_pdu(pdu)
+        if receipt is None:
+            return None
+        message_id, state, error = receipt.message_id, receipt.state, receipt.error
+    status = RECEIPT_STATES.get(state) if state is not None else None
     if status is None:
         return True
-    error = receipt.error
     if error is not None:
         # "000" and friends say "no error": keep only real codes.
         error = error.strip()[:32] or None
         if error is not None and error.strip("0") == "" and status is S.DELIVERED:
             error = None
-    return PartReceipt(link_id, receipt_key(receipt.message_id, fmt), status, error)
+    return PartReceipt(link_id, receipt_key(message_id, fmt), status, error)
+
+
+_ERR = re.compile(rb"(?:^|\s)err:\s*(\w+)", re.IGNORECASE)
+
+
+def _receipt_from_tlvs(
+    pdu: DeliverSm | DataSm,
+) -> tuple[str, MessageState | None, str | None] | None:
+    """The hot path: a receipt with the receipted_message_id and message_state TLVs needs no
+    parsing of its text but for the error code. None: read it the long way."""
+    if not pdu.esm_class & EsmClass.SMSC_DELIVERY_RECEIPT or not isinstance(pdu, DeliverSm):
+        return None
+    id_tlv = find_tlv(pdu.tlvs, TlvTag.RECEIPTED_MESSAGE_ID)
+    state_tlv = find_tlv(pdu.tlvs, TlvTag.MESSAGE_STATE)
+    if id_tlv is None or state_tlv is None or len(state_tlv.value) != 1:
+        return None
+    try:
+        state = MessageState(state_tlv.value[0])
+    except ValueError:
+        return None
+    found = _ERR.search(pdu.short_message)
+    return id_tlv.as_str(), state, found.group(1).decode("latin-1") if found else None
 
 
 def read_inbound(pdu: DeliverSm | DataSm) -> InboundPdu:
