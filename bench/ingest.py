@@ -30,7 +30,8 @@ from smsgate.services.accounts import NewAccount
 from smsgate.services.sending import SendRequest
 from smsgate.settings import Settings
 
-PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Not the tests' database: the bench drops its schema.
+PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 RECIPIENTS_PER_REQUEST = 100
 CREDIT_MICROS = 10**15
 
@@ -48,6 +49,9 @@ def numbers(request_index: int) -> list[str]:
 
 async def prepare(url: str) -> str:
     """A fresh schema with one account; returns its API key."""
+    from dispatch import fresh_database  # creates the bench database if missing
+
+    await fresh_database(url)
     gateway = build_gateway(Settings(database_url=url))
     if url.startswith("postgresql"):
         async with gateway.store.engine.begin() as conn:

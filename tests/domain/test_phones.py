@@ -46,3 +46,32 @@ def test_parse_phone_known_formats_give_e164_and_region(
 )
 def test_parse_phone_invalid_numbers_give_none(raw: str, region: str | None) -> None:
     assert parse_phone(raw, region) is None
+
+
+def test_the_e164_fast_path_agrees_with_the_general_parser() -> None:
+    """`+digits` skips phonenumbers.parse; on any number the answer must be the same."""
+    import random
+
+    import phonenumbers
+
+    from smsgate.domain.phones import PhoneNumber, _parse_cached
+
+    rng = random.Random(20261122)
+    samples = [f"+{rng.randint(1, 999)}{rng.randint(10**5, 10**11)}" for _ in range(3000)]
+    samples += [f"+{rng.randint(1, 999)}0{rng.randint(10**5, 10**10)}" for _ in range(1000)]
+    samples += ["+12025550123", "+79261234567", "+78005553535", "+5491123456789", "+390612345678"]
+    for raw in samples:
+        try:
+            parsed = phonenumbers.parse(raw, None)
+        except phonenumbers.NumberParseException:
+            expected = None
+        else:
+            expected = (
+                PhoneNumber(
+                    phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+                    phonenumbers.region_code_for_number(parsed) or "001",
+                )
+                if phonenumbers.is_valid_number(parsed)
+                else None
+            )
+        assert _parse_cached(raw, None) == expected, raw

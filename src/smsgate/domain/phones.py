@@ -34,6 +34,13 @@ def _parse_cached(raw: str, default_region: str | None) -> PhoneNumber | None:
         return None
     if raw.startswith("00"):
         raw = "+" + raw[2:]
+    if raw.startswith("+") and raw[1:].isdigit() and raw[1:].isascii():
+        # The common case (E.164 already): skip the general parser (about 14 us against 4)
+        # and build the number from its country code directly.
+        fast = _e164_fast(raw)
+        if fast is not None and fast is not _SLOW_PATH:
+            return fast
+        # Not valid as written: the general parser may still drop a trunk prefix (+7 8...).
     candidates = [raw] if raw.startswith("+") else [raw, "+" + raw]
     for candidate in candidates:
         region = default_region if not candidate.startswith("+") else None
@@ -48,6 +55,32 @@ def _parse_cached(raw: str, default_region: str | None) -> PhoneNumber | None:
             e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
             return PhoneNumber(e164=e164, region=found)
     return None
+
+
+_SLOW_PATH = PhoneNumber("", "")  # _e164_fast cannot tell: use the general parser
+
+
+def _e164_fast(raw: str) -> PhoneNumber | None:
+    """The number if valid as written; else None or _SLOW_PATH (a national part starting
+    with 0), and the caller asks the general parser, which knows trunk prefixes."""
+    digits = raw[1:]
+    # Country calling codes are prefix-free: at most one of the 1-3 digit prefixes is one.
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            break
+    else:
+        return None
+    if national.startswith("0"):
+        return _SLOW_PATH
+    if not national or len(digits) > 15:
+        return None
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    if not phonenumbers.is_valid_number(number):
+        return None
+    region = phonenumbers.region_code_for_number(number) or "001"
+    return PhoneNumber(e164="+" + str(code) + national, region=region)
 
 
 def region_of(e164: str) -> str:
