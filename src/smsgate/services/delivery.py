@@ -135,9 +135,10 @@ class DeliveryService:
             missing = sorted({c.batch_id for c in live} - self._contents.keys())
             if missing:
                 self._contents.update(await tx.delivery.batch_contents(missing))
+        jobs = [Job(c, self._contents[c.batch_id]) for c in live]
         if len(self._contents) > 10_000:
-            self._contents.clear()  # cheap bound; refilled on the next claim
-        return [Job(c, self._contents[c.batch_id]) for c in live if c.batch_id in self._contents]
+            self._contents.clear()  # a cheap bound; refilled by the next claims
+        return jobs
 
     # --- outcomes of submission -------------------------------------------------------------
 
