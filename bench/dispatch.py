@@ -166,7 +166,7 @@ async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tu
     await gateway.links.add_route("sim")
     if pending:
         await add_pending_receipts(gateway, pending)
-    dispatcher = Dispatcher(gateway.delivery, gateway.links)
+    dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     cpu, started = time.process_time(), time.perf_counter()
     await dispatcher.start()
     while True:

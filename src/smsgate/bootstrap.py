@@ -16,10 +16,12 @@ from smsgate.ports import Clock, SecretHasher
 from smsgate.services.accounts import AccountService, CredentialCache
 from smsgate.services.cancelling import CancellingService
 from smsgate.services.delivery import DeliveryService
+from smsgate.services.inbound import InboundService
 from smsgate.services.inbox import InboxService
 from smsgate.services.links import LinkService
 from smsgate.services.queries import QueryService
 from smsgate.services.sending import SendingPolicy, SendingService
+from smsgate.services.webhooks import WebhookOutbox
 from smsgate.settings import Settings
 
 
@@ -36,6 +38,8 @@ class Gateway:
     inbox: InboxService
     links: LinkService
     delivery: DeliveryService
+    inbound: InboundService
+    webhooks: WebhookOutbox
     cancelling: CancellingService
 
     async def migrate(self) -> None:
@@ -74,10 +78,15 @@ def build_gateway(
                 lease=timedelta(seconds=settings.lease_s),
                 validity=timedelta(hours=settings.validity_h),
             ),
+        ),
+        inbound=InboundService(
+            store,
+            clock,
             opt_out_keywords=[
                 *DEFAULT_OPT_OUT_KEYWORDS,
                 *(k for k in settings.opt_out_keywords.split(",") if k.strip()),
             ],
         ),
+        webhooks=WebhookOutbox(store, clock),
         cancelling=CancellingService(store, clock),
     )

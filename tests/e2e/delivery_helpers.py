@@ -40,7 +40,7 @@ async def add_link(gateway: Gateway, port: int, name: str = "sim", **overrides: 
 
 @asynccontextmanager
 async def running(gateway: Gateway, config: DispatcherConfig = FAST) -> AsyncIterator[Dispatcher]:
-    dispatcher = Dispatcher(gateway.delivery, gateway.links, config)
+    dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links, config)
     await dispatcher.start()
     try:
         yield dispatcher

@@ -17,6 +17,7 @@ from smsgate.bootstrap import Gateway
 from smsgate.carriers.webhooks import WebhookPoster
 from smsgate.db import tables as t
 from smsgate.domain.delivery import DeliveryPolicy
+from smsgate.services.webhooks import WebhookPolicy
 from smsgate.simulator import OutcomeShares, SimulatorConfig, SmscSimulator
 from tests.e2e.delivery_helpers import (
     add_link,
@@ -296,10 +297,8 @@ async def test_reports_and_inbound_messages_reach_the_webhook_signed(
     quick_retries: DeliveryPolicy,
 ) -> None:
     target, url = receiver
-    gateway.delivery.policy = DeliveryPolicy(
-        lease=quick_retries.lease,
-        webhook_retry_first=timedelta(milliseconds=10),
-        webhook_retry_max=timedelta(milliseconds=50),
+    gateway.webhooks.policy = WebhookPolicy(
+        retry_first=timedelta(milliseconds=10), retry_max=timedelta(milliseconds=50)
     )
     account = await gateway.accounts.update_settings("alice", webhook_url=url)
     secret = account.webhook_secret
@@ -307,7 +306,7 @@ async def test_reports_and_inbound_messages_reach_the_webhook_signed(
     assert secret.startswith("whsec_")
     await gateway.accounts.add_line("alice", LINE)
     await add_link(gateway, sim.port)
-    poster = WebhookPoster(gateway.delivery, allow_private=True, idle_poll_s=0.02)
+    poster = WebhookPoster(gateway.webhooks, allow_private=True, idle_poll_s=0.02)
     poster.start()
     try:
         async with running(gateway) as dispatcher:

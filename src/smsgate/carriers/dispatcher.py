@@ -32,13 +32,13 @@ from smsgate.domain.routing import RouteTable
 from smsgate.ports import PartReceipt
 from smsgate.services.delivery import (
     DeliveryService,
-    IncomingMessage,
     Job,
     Outcome,
     Refused,
     Retry,
     Submitted,
 )
+from smsgate.services.inbound import InboundService, IncomingMessage
 from smsgate.services.links import LinkService
 from smsgate.smpp import CommandStatus, DataSm, DeliverSm, SmppClient
 
@@ -66,10 +66,12 @@ class Dispatcher:
     def __init__(
         self,
         delivery: DeliveryService,
+        inbound: InboundService,
         links: LinkService,
         config: DispatcherConfig | None = None,
     ) -> None:
         self._delivery = delivery
+        self._inbound = inbound
         self._links = links
         self.config = config or DispatcherConfig()
         self.runners: dict[int, LinkRunner] = {}
@@ -224,7 +226,7 @@ class Dispatcher:
         except Exception:
             log.exception("unreadable inbound message", extra={"event": "delivery.mo_unreadable"})
             return CommandStatus.ESME_ROK  # resending it would not make it readable
-        await self._delivery.receive(
+        await self._inbound.receive(
             IncomingMessage(
                 link.id,
                 inbound.sender,

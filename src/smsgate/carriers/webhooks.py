@@ -29,7 +29,7 @@ import httpx
 from smsgate.carriers.metrics import METRICS
 from smsgate.carriers.waiting import wait_event
 from smsgate.ports import OutboxItem
-from smsgate.services.delivery import DeliveryService
+from smsgate.services.webhooks import WebhookOutbox
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +69,14 @@ async def check_url(url: str, *, allow_private: bool) -> None:
 class WebhookPoster:
     def __init__(
         self,
-        delivery: DeliveryService,
+        outbox: WebhookOutbox,
         *,
         timeout_s: float = 10.0,
         allow_private: bool = False,
         concurrency: int = 8,
         idle_poll_s: float = 0.5,
     ) -> None:
-        self._delivery = delivery
+        self._outbox = outbox
         self._allow_private = allow_private
         self._limit = asyncio.Semaphore(concurrency)
         self._idle_poll_s = idle_poll_s
@@ -113,7 +113,7 @@ class WebhookPoster:
 
     async def post_due(self) -> int:
         """Post every due event once; returns how many were tried."""
-        items = await self._delivery.due_events()
+        items = await self._outbox.due()
         await asyncio.gather(*(self._post_one(item) for item in items))
         return len(items)
 
@@ -123,7 +123,7 @@ class WebhookPoster:
                 await self._post(item)
             except (UnsafeUrl, httpx.HTTPError) as exc:  # retried later, with back-off
                 METRICS.webhooks.labels("failed").inc()
-                alive = await self._delivery.event_failed(item, f"{type(exc).__name__}: {exc}")
+                alive = await self._outbox.failed(item, f"{type(exc).__name__}: {exc}")
                 log.warning(
                     "webhook failed event=%s account=%s attempts=%s error=%s%s",
                     item.id,
@@ -135,7 +135,7 @@ class WebhookPoster:
                 )
                 return
             METRICS.webhooks.labels("sent").inc()
-            await self._delivery.event_posted(item)
+            await self._outbox.posted(item)
 
     async def _post(self, item: OutboxItem) -> None:
         if not item.url:

@@ -35,9 +35,9 @@ DEMO_LINE = "+33757000100"
 async def delivery_running(gateway: Gateway) -> AsyncIterator[Dispatcher]:
     """A dispatcher and a webhook poster for the time of the block; stopped gracefully."""
     settings = gateway.settings
-    dispatcher = Dispatcher(gateway.delivery, gateway.links)
+    dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     poster = WebhookPoster(
-        gateway.delivery,
+        gateway.webhooks,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
     )

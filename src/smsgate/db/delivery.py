@@ -24,8 +24,6 @@ from smsgate.ports import (
     Claimed,
     MessageState,
     MessageUpdate,
-    OutboxEvent,
-    OutboxItem,
     PartReceipt,
     PartRecord,
 )
@@ -502,102 +500,11 @@ class SqlDelivery:
         result = await self._conn.execute(t.pending_receipts.delete().where(c.expires_at <= now))
         return int(result.rowcount)
 
-    async def line_owner(self, number: str) -> int | None:
-        row = (
-            await self._conn.execute(
-                sa.select(t.lines.c.account_id).where(
-                    t.lines.c.number == number, t.lines.c.active.is_(True)
-                )
-            )
-        ).first()
-        return None if row is None else int(row.account_id)
-
     async def mark_npai(self, numbers: Sequence[str], reason: str, now: datetime) -> None:
         if not numbers:
             return
         rows = [{"number": n, "reason": reason, "created_at": now} for n in sorted(set(numbers))]
         await self._conn.execute(dialects.insert_ignore(self._conn, t.npai, rows))
-
-    async def webhook_targets(self, account_ids: Sequence[int]) -> set[int]:
-        if not account_ids:
-            return set()
-        a = t.accounts.c
-        rows = await self._conn.execute(
-            sa.select(a.id).where(
-                self._in(a.id, sorted(set(account_ids))), a.webhook_url.is_not(None)
-            )
-        )
-        return {int(row.id) for row in rows}
-
-    async def add_events(self, events: Sequence[OutboxEvent], now: datetime) -> None:
-        if not events:
-            return
-        await self._conn.execute(
-            t.webhook_outbox.insert(),
-            [
-                {
-                    "account_id": e.account_id,
-                    "event": e.event,
-                    "body": e.body,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_at": now,
-                    "last_error": None,
-                    "created_at": now,
-                }
-                for e in events
-            ],
-        )
-
-    async def due_events(
-        self, now: datetime, lease_until: datetime, limit: int
-    ) -> builtins.list[OutboxItem]:
-        o = t.webhook_outbox.c
-        a = t.accounts.c
-        query = (
-            sa.select(o.id)
-            .where(o.status == "pending", o.next_at <= now)
-            .order_by(o.next_at, o.id)
-            .limit(limit)
-        )
-        if dialects.is_postgresql(self._conn):
-            query = query.with_for_update(skip_locked=True)
-        ids = [row.id for row in await self._conn.execute(query)]
-        if not ids:
-            return []
-        await self._conn.execute(
-            t.webhook_outbox.update().where(self._in(o.id, ids)).values(next_at=lease_until)
-        )
-        rows = await self._conn.execute(
-            sa.select(
-                o.id, o.account_id, o.event, o.body, o.attempts, a.webhook_url, a.webhook_secret
-            )
-            .join_from(t.webhook_outbox, t.accounts, a.id == o.account_id)
-            .where(self._in(o.id, ids))
-            .order_by(o.id)
-        )
-        return [
-            OutboxItem(
-                row.id,
-                row.account_id,
-                row.event,
-                row.body,
-                row.attempts,
-                row.webhook_url,
-                row.webhook_secret,
-            )
-            for row in rows
-        ]
-
-    async def finish_event(
-        self, event_id: int, status: str, attempts: int, next_at: datetime, error: str | None
-    ) -> None:
-        o = t.webhook_outbox.c
-        await self._conn.execute(
-            t.webhook_outbox.update()
-            .where(o.id == event_id)
-            .values(status=status, attempts=attempts, next_at=next_at, last_error=error)
-        )
 
     async def queue_counts(self) -> dict[str, int]:
         rows = await self._conn.execute(sa.select(m.status, sa.func.count()).group_by(m.status))

@@ -135,3 +135,13 @@ class SqlInbox:
             )
             for row in rows
         ]
+
+    async def line_owner(self, number: str) -> int | None:
+        row = (
+            await self._conn.execute(
+                sa.select(t.lines.c.account_id).where(
+                    t.lines.c.number == number, t.lines.c.active.is_(True)
+                )
+            )
+        ).first()
+        return None if row is None else int(row.account_id)

@@ -15,6 +15,7 @@ from smsgate.db.delivery import SqlDelivery
 from smsgate.db.engine import WRITE_OPTION, create_engine
 from smsgate.db.inbox import SqlInbox
 from smsgate.db.links import SqlLinks
+from smsgate.db.outbox import SqlOutbox
 from smsgate.db.repositories import (
     SqlAccounts,
     SqlBlacklist,
@@ -35,6 +36,7 @@ class SqlTransaction:
         self.inbox = SqlInbox(conn)
         self.links = SqlLinks(conn)
         self.delivery = SqlDelivery(conn)
+        self.outbox = SqlOutbox(conn)
 
 
 class SqlStore:

@@ -34,9 +34,6 @@ class DeliveryPolicy:
     retry_max: timedelta = timedelta(minutes=5)
     receipt_wait: timedelta = timedelta(hours=72)  # how long an unmatched receipt is kept
     claim_batch: int = 500
-    webhook_attempts: int = 15  # then the event is kept as dead
-    webhook_retry_first: timedelta = timedelta(seconds=5)
-    webhook_retry_max: timedelta = timedelta(hours=6)
 
 
 def retry_delay(policy: DeliveryPolicy, attempts: int) -> timedelta:

@@ -1,10 +1,12 @@
-"""Delivery bookkeeping: claim due messages, record what carriers said, take receipts and MOs.
+"""Delivery bookkeeping: claim due messages, record what carriers said, apply receipts.
 
 The carrier side (SMPP sockets, windows, throttles) lives in `smsgate.carriers`; it calls this
-service with batches of outcomes so that one transaction records many messages. Every change
-of a message's status goes through `domain.messages.TRANSITIONS`; a message reaching a final
-state is refunded per `earns_refund` (docs/credit.md), one ledger row per batch, and reported
-to the account's webhook through the outbox in the same transaction.
+service with batches of outcomes so that one transaction records many messages. Status
+changes follow `domain.messages.TRANSITIONS`: the two hot ones (sending -> submitted, submitted
+-> a receipt's final status) check their single source status in the UPDATE itself, the rest
+are checked against the table here. A message reaching a final state is refunded per
+`earns_refund` (docs/credit.md), one ledger row per batch, and reported to the account's
+webhook through the outbox in the same transaction.
 
 The guarantee is at least once (docs/delivery.md): a claim carries a lease, and a message whose
 outcome was not recorded before the lease ran out is claimed and submitted again.
@@ -14,30 +16,24 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-
 from smsgate.domain.delivery import DeliveryPolicy, retry_delay, status_of_parts
-from smsgate.domain.inbound import DEFAULT_OPT_OUT_KEYWORDS, is_opt_out, opt_out_matcher
 from smsgate.domain.messages import TRANSITIONS, MessageStatus, earns_refund
 from smsgate.ports import (
     BatchContent,
     Claimed,
     Clock,
-    InboundPart,
     MessageState,
     MessageUpdate,
-    NewInbound,
-    OutboxEvent,
-    OutboxItem,
     PartReceipt,
     PartRecord,
     Store,
     Transaction,
 )
+from smsgate.services.webhooks import enqueue_events
 
 log = logging.getLogger(__name__)
 S = MessageStatus
@@ -80,19 +76,6 @@ Outcome = Submitted | Retry | Refused
 
 
 @dataclass(frozen=True, slots=True)
-class IncomingMessage:
-    """An inbound SMS as the carrier adapter read it (numbers already E.164 where possible)."""
-
-    link_id: int
-    sender: str
-    recipient: str
-    text: str
-    reference: int | None = None  # concatenation reference, for a part of a longer message
-    total: int = 1
-    seq: int = 1
-
-
-@dataclass(frozen=True, slots=True)
 class Final:
     status: MessageStatus
     error_code: str | None = None
@@ -105,13 +88,11 @@ class DeliveryService:
         clock: Clock,
         policy: DeliveryPolicy | None = None,
         *,
-        opt_out_keywords: Iterable[str] = DEFAULT_OPT_OUT_KEYWORDS,
         npai_errors: frozenset[int] = DEFAULT_NPAI_ERRORS,
     ) -> None:
         self._store = store
         self._clock = clock
         self.policy = policy or DeliveryPolicy()
-        self._opt_out = opt_out_matcher(opt_out_keywords)
         self._npai_errors = npai_errors
         self._contents: dict[int, BatchContent] = {}  # batches never change: cache them
 
@@ -323,108 +304,26 @@ class DeliveryService:
     async def _report(
         self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
     ) -> None:
-        if not done:
-            return
-        targets = await tx.delivery.webhook_targets([state.account_id for state, _ in done])
-        events = [
-            OutboxEvent(
-                state.account_id,
-                "message.status",
-                orjson.dumps(
+        await enqueue_events(
+            tx,
+            [
+                (
+                    state.account_id,
+                    "message.status",
                     {
-                        "event": "message.status",
-                        "data": {
-                            "id": state.id,
-                            "batch_id": state.batch_id,
-                            "to": state.recipient,
-                            "reference": state.reference,
-                            "status": str(final.status),
-                            "error_code": final.error_code,
-                            "at": now.isoformat(),
-                        },
-                    }
-                ).decode(),
-            )
-            for state, final in done
-            if state.account_id in targets
-        ]
-        await tx.delivery.add_events(events, now)
-
-    # --- inbound -------------------------------------------------------------------------------
-
-    async def receive(self, message: IncomingMessage) -> int | None:
-        """Store an inbound message for the owner of its destination line.
-
-        Returns the inbox id, or None while a concatenated message waits for its other parts or
-        when no account owns the number (logged and dropped: the carrier must not resend it).
-        """
-        now = self._clock.now()
-        async with self._store.transaction(write=True) as tx:
-            text = message.text
-            parts = 1
-            if message.total > 1 and message.reference is not None:
-                complete = await tx.inbox.add_part(
-                    InboundPart(
-                        message.link_id,
-                        message.sender,
-                        message.recipient,
-                        message.reference,
-                        message.total,
-                        message.seq,
-                        message.text,
-                        now,
-                    )
-                )
-                if complete is None:
-                    return None
-                text = "".join(part.text for part in sorted(complete, key=lambda p: p.seq))
-                parts = len(complete)
-            owner = await tx.delivery.line_owner(message.recipient)
-            if owner is None:
-                log.warning(
-                    "inbound message for a number no account owns to=%s",
-                    message.recipient,
-                    extra={"event": "delivery.mo_unowned"},
-                )
-                return None
-            opt_out = is_opt_out(text, self._opt_out)
-            if opt_out:
-                await tx.blacklist.add(owner, [message.sender], now)
-                log.info(
-                    "opt-out account=%s number=%s",
-                    owner,
-                    message.sender,
-                    extra={"event": "delivery.opt_out"},
-                )
-            inbound_id = await tx.inbox.add(
-                NewInbound(
-                    owner,
-                    message.link_id,
-                    message.sender,
-                    message.recipient,
-                    text,
-                    parts,
-                    opt_out,
-                    now,
-                )
-            )
-            if await tx.delivery.webhook_targets([owner]):
-                body = {
-                    "event": "message.inbound",
-                    "data": {
-                        "id": inbound_id,
-                        "from": message.sender,
-                        "to": message.recipient,
-                        "text": text,
-                        "parts": parts,
-                        "opt_out": opt_out,
-                        "received_at": now.isoformat(),
+                        "id": state.id,
+                        "batch_id": state.batch_id,
+                        "to": state.recipient,
+                        "reference": state.reference,
+                        "status": str(final.status),
+                        "error_code": final.error_code,
+                        "at": now.isoformat(),
                     },
-                }
-                await tx.delivery.add_events(
-                    [OutboxEvent(owner, "message.inbound", orjson.dumps(body).decode())], now
                 )
-            return inbound_id
+                for state, final in done
+            ],
+            now,
+        )
 
     # --- housekeeping ------------------------------------------------------------------------
 
@@ -438,35 +337,6 @@ class DeliveryService:
     async def drop_expired_receipts(self) -> int:
         async with self._store.transaction(write=True) as tx:
             return await tx.delivery.drop_expired_receipts(self._clock.now())
-
-    # --- webhook outbox ----------------------------------------------------------------------
-
-    async def due_events(self, limit: int = 100) -> list[OutboxItem]:
-        """Webhook events due for a post, leased to this poster for `policy.lease`."""
-        now = self._clock.now()
-        async with self._store.transaction(write=True) as tx:
-            return await tx.delivery.due_events(now, now + self.policy.lease, limit)
-
-    async def event_posted(self, item: OutboxItem) -> None:
-        async with self._store.transaction(write=True) as tx:
-            await tx.delivery.finish_event(
-                item.id, "sent", item.attempts + 1, self._clock.now(), None
-            )
-
-    async def event_failed(self, item: OutboxItem, error: str) -> bool:
-        """Schedule the next try with back-off; returns False once the event is given up."""
-        attempts = item.attempts + 1
-        now = self._clock.now()
-        dead = attempts >= self.policy.webhook_attempts
-        delay = min(
-            self.policy.webhook_retry_first * (1 << min(attempts - 1, 20)),
-            self.policy.webhook_retry_max,
-        )
-        async with self._store.transaction(write=True) as tx:
-            await tx.delivery.finish_event(
-                item.id, "dead" if dead else "pending", attempts, now + delay, error[:255]
-            )
-        return not dead
 
     async def queue_counts(self) -> dict[str, int]:
         async with self._store.transaction() as tx:
