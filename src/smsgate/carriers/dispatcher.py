@@ -315,6 +315,11 @@ class Dispatcher:
         async with self._flush_lock:
             await self._delivery.rematch_kept_receipts()
             dropped = await self._delivery.drop_expired_receipts()
+        expired = await self._delivery.expire_overdue()
+        if expired:
+            log.info(
+                "unsent messages expired count=%s", expired, extra={"event": "delivery.expired"}
+            )
         if dropped:
             log.info(
                 "unmatched receipts expired count=%s",

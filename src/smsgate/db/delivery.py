@@ -179,6 +179,23 @@ class SqlDelivery:
         claimed.sort(key=lambda c: c.id)
         return claimed
 
+    async def overdue(self, cutoff: datetime, limit: int) -> builtins.list[int]:
+        """Unsent messages whose send time is before `cutoff` (their validity ran out while no
+        dispatcher could claim them), locked; a sending message under its lease is not due."""
+        query = (
+            sa.select(m.id)
+            .where(
+                CLAIMABLE_SQL,
+                m.due_at <= cutoff,
+                sa.func.coalesce(m.scheduled_at, m.created_at) <= cutoff,
+            )
+            .order_by(m.due_at)
+            .limit(limit)
+        )
+        if dialects.is_postgresql(self._conn):
+            query = query.with_for_update(skip_locked=True)
+        return [int(row.id) for row in await self._conn.execute(query)]
+
     async def batch_contents(self, batch_ids: Sequence[int]) -> dict[int, BatchContent]:
         if not batch_ids:
             return {}

@@ -334,6 +334,16 @@ class DeliveryService:
             found = await tx.delivery.take_matchable_receipts(limit)
             return await self._apply(tx, found, now) if found else 0
 
+    async def expire_overdue(self, limit: int = 1000) -> int:
+        """Expire (and refund) unsent messages past their validity that no dispatcher claimed,
+        e.g. while no link was up; returns how many."""
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            ids = await tx.delivery.overdue(now - self.policy.validity, limit)
+            if ids:
+                await self._finish(tx, dict.fromkeys(ids, Final(S.EXPIRED, "validity")), now)
+        return len(ids)
+
     async def drop_expired_receipts(self) -> int:
         async with self._store.transaction(write=True) as tx:
             return await tx.delivery.drop_expired_receipts(self._clock.now())
