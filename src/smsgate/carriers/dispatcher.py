@@ -118,10 +118,6 @@ class Dispatcher:
         await self.flush()
         log.info("dispatcher stopped", extra={"event": "dispatcher.stopped"})
 
-    def wake(self) -> None:
-        """Look for due messages now (e.g. right after a send request queued some)."""
-        self._claim_wakeup.set()
-
     # -- links -------------------------------------------------------------------------------
 
     async def refresh_links(self) -> None:

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from smsgate.carriers.metrics import METRICS
-from smsgate.carriers.waiting import wait_event
 from smsgate.ports import OutboxItem
 from smsgate.services.webhooks import WebhookOutbox
 
@@ -86,13 +85,9 @@ class WebhookPoster:
             headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
         )
         self._task: asyncio.Task[None] | None = None
-        self._wakeup = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-poster")
-
-    def wake(self) -> None:
-        self._wakeup.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -108,8 +103,7 @@ class WebhookPoster:
                 log.exception("webhook round failed", extra={"event": "webhooks.failed"})
                 posted = 0
             if not posted:
-                self._wakeup.clear()
-                await wait_event(self._wakeup, self._idle_poll_s)
+                await asyncio.sleep(self._idle_poll_s)  # poll: events come from any process
 
     async def post_due(self) -> int:
         """Post every due event once; returns how many were tried."""
