@@ -289,19 +289,6 @@ class Delivery(Protocol):
     async def batch_contents(self, batch_ids: Sequence[int]) -> dict[int, BatchContent]: ...
     async def lock_messages(self, ids: Sequence[int]) -> dict[int, MessageState]: ...
     async def update_messages(self, updates: Sequence[MessageUpdate], now: datetime) -> None: ...
-    async def add_parts(
-        self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
-    ) -> None:
-        """Record submitted parts; `replacing`: messages whose earlier parts are dropped."""
-        ...
-
-    async def match_parts(
-        self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
-        """Apply receipts to submitted parts: (message_id, seq, segments, receipt) matched,
-        and the receipts that matched nothing."""
-        ...
-
     async def submit_sending(
         self, updates: Sequence[MessageUpdate], now: datetime
     ) -> dict[int, int]:
@@ -313,6 +300,24 @@ class Delivery(Protocol):
     ) -> builtins.list[MessageState]:
         """Move submitted messages to their final status; returns the rows changed, as they
         were (status submitted): the others were final already."""
+        ...
+
+    async def mark_npai(self, numbers: Sequence[str], reason: str, now: datetime) -> None: ...
+    async def queue_counts(self) -> dict[str, int]: ...
+
+
+class Receipts(Protocol):
+    async def add_parts(
+        self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
+    ) -> None:
+        """Record submitted parts; `replacing`: messages whose earlier parts are dropped."""
+        ...
+
+    async def match_parts(
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
+        """Apply receipts to submitted parts: (message_id, seq, segments, receipt) matched,
+        and the receipts that matched nothing."""
         ...
 
     async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]: ...
@@ -327,8 +332,6 @@ class Delivery(Protocol):
         ...
 
     async def drop_expired_receipts(self, now: datetime) -> int: ...
-    async def mark_npai(self, numbers: Sequence[str], reason: str, now: datetime) -> None: ...
-    async def queue_counts(self) -> dict[str, int]: ...
 
 
 class Outbox(Protocol):
@@ -366,6 +369,8 @@ class Transaction(Protocol):
     def delivery(self) -> Delivery: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def receipts(self) -> Receipts: ...
 
 
 class Store(Protocol):

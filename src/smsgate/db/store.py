@@ -16,6 +16,7 @@ from smsgate.db.engine import WRITE_OPTION, create_engine
 from smsgate.db.inbox import SqlInbox
 from smsgate.db.links import SqlLinks
 from smsgate.db.outbox import SqlOutbox
+from smsgate.db.receipts import SqlReceipts
 from smsgate.db.repositories import (
     SqlAccounts,
     SqlBlacklist,
@@ -37,6 +38,7 @@ class SqlTransaction:
         self.links = SqlLinks(conn)
         self.delivery = SqlDelivery(conn)
         self.outbox = SqlOutbox(conn)
+        self.receipts = SqlReceipts(conn)
 
 
 class SqlStore:

@@ -170,10 +170,10 @@ class DeliveryService:
             )
         # A message claimed before (attempts > 1) may have parts of an earlier submit.
         replacing = sorted({part.message_id for part in parts if attempts[part.message_id] > 1})
-        await tx.delivery.add_parts(parts, now, replacing)
+        await tx.receipts.add_parts(parts, now, replacing)
         if parts:
             # Receipts that overtook their submit_sm_resp: apply them now.
-            early = await tx.delivery.take_kept_receipts(
+            early = await tx.receipts.take_kept_receipts(
                 [(part.link_id, part.carrier_key) for part in parts]
             )
             if early:
@@ -227,13 +227,13 @@ class DeliveryService:
             return await self._apply(tx, receipts, now)
 
     async def _apply(self, tx: Transaction, receipts: Sequence[PartReceipt], now: datetime) -> int:
-        matched, unmatched = await tx.delivery.match_parts(receipts, now)
+        matched, unmatched = await tx.receipts.match_parts(receipts, now)
         if unmatched:
-            await tx.delivery.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
+            await tx.receipts.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
         if not matched:
             return 0
         multipart = sorted({mid for mid, _, segments, _ in matched if segments > 1})
-        statuses = await tx.delivery.part_statuses(multipart) if multipart else {}
+        statuses = await tx.receipts.part_statuses(multipart) if multipart else {}
         finals: dict[int, Final] = {}
         for message_id, _, segments, receipt in matched:
             if segments > 1:
@@ -331,7 +331,7 @@ class DeliveryService:
         """Apply kept receipts whose submit has been recorded since (by another dispatcher)."""
         now = self._clock.now()
         async with self._store.transaction(write=True) as tx:
-            found = await tx.delivery.take_matchable_receipts(limit)
+            found = await tx.receipts.take_matchable_receipts(limit)
             return await self._apply(tx, found, now) if found else 0
 
     async def expire_overdue(self, limit: int = 1000) -> int:
@@ -346,7 +346,7 @@ class DeliveryService:
 
     async def drop_expired_receipts(self) -> int:
         async with self._store.transaction(write=True) as tx:
-            return await tx.delivery.drop_expired_receipts(self._clock.now())
+            return await tx.receipts.drop_expired_receipts(self._clock.now())
 
     async def queue_counts(self) -> dict[str, int]:
         async with self._store.transaction() as tx:

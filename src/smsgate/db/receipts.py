@@ -1,0 +1,266 @@
+"""Parts and receipts: each submitted segment with its carrier id key, and delivery receipts
+matched to them by an indexed equality on (link_id, carrier_key); receipts that came before
+their submit wait in pending_receipts."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smsgate.db import dialects
+from smsgate.db import tables as t
+from smsgate.domain.messages import MessageStatus
+from smsgate.ports import PartReceipt, PartRecord
+
+S = MessageStatus
+m = t.messages.c
+p = t.parts.c
+
+_UPDATE_PART = (
+    t.parts.update()
+    .where(p.message_id == sa.bindparam("b_message"), p.seq == sa.bindparam("b_seq"))
+    .values(
+        status=sa.bindparam("b_status"),
+        error_code=sa.bindparam("b_error", type_=sa.String),
+        done_at=sa.bindparam("b_now", type_=t.UtcDateTime),
+    )
+)
+
+
+_PG_UPDATE_PARTS = sa.text(
+    """
+    UPDATE parts AS p SET status = v.status, error_code = v.error, done_at = :now
+    FROM unnest(
+        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:statuses AS text[]),
+        CAST(:errors AS text[])
+    ) AS v(message_id, seq, status, error)
+    WHERE p.message_id = v.message_id AND p.seq = v.seq
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+
+_PG_INSERT_PARTS = sa.text(
+    """
+    INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
+    SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
+    FROM unnest(
+        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
+        CAST(:keys AS text[])
+    ) AS v(message_id, seq, link_id, carrier_key)
+    """
+).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+
+
+def _keys_by_link(receipts: Sequence[PartReceipt]) -> dict[int, list[str]]:
+    found: dict[int, set[str]] = {}
+    for receipt in receipts:
+        found.setdefault(receipt.link_id, set()).add(receipt.carrier_key)
+    return {link_id: sorted(keys) for link_id, keys in sorted(found.items())}
+
+
+class SqlReceipts:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    def _in(self, column: Any, values: Sequence[int] | Sequence[str]) -> Any:
+        return dialects.in_values(self._conn, column, values)
+
+    async def add_parts(
+        self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
+    ) -> None:
+        if not parts:
+            return
+        if replacing:
+            # Messages submitted again (their lease ran out) replace the first try's parts.
+            await self._conn.execute(
+                t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
+            )
+        if dialects.is_postgresql(self._conn):
+            await self._conn.execute(
+                _PG_INSERT_PARTS,
+                {
+                    "messages": [part.message_id for part in parts],
+                    "seqs": [part.seq for part in parts],
+                    "links": [part.link_id for part in parts],
+                    "keys": [part.carrier_key for part in parts],
+                    "status": str(S.SUBMITTED),
+                    "now": now,
+                },
+            )
+            return
+        await self._conn.execute(
+            t.parts.insert(),
+            [
+                {
+                    "message_id": part.message_id,
+                    "seq": part.seq,
+                    "link_id": part.link_id,
+                    "carrier_key": part.carrier_key,
+                    "status": str(S.SUBMITTED),
+                    "error_code": None,
+                    "submitted_at": now,
+                    "done_at": None,
+                }
+                for part in parts
+            ],
+        )
+
+    async def match_parts(
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
+        if not receipts:
+            return [], []
+        # One indexed lookup per link: (link_id, carrier_key) is the index's order, so matching
+        # costs the same however many parts and receipts are waiting.
+        by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
+        for link_id, keys in _keys_by_link(receipts).items():
+            rows = await self._conn.execute(
+                sa.select(p.message_id, p.seq, p.carrier_key, m.segments)
+                .join_from(t.parts, t.messages, m.id == p.message_id)
+                .where(
+                    p.link_id == link_id,
+                    self._in(p.carrier_key, keys),
+                    p.status == str(S.SUBMITTED),
+                )
+                .order_by(p.submitted_at)
+            )
+            # The newest part wins if a carrier ever reused an id.
+            for row in rows:
+                by_key[(link_id, row.carrier_key)] = (row.message_id, row.seq, row.segments)
+        matched: list[tuple[int, int, int, PartReceipt]] = []
+        unmatched: list[PartReceipt] = []
+        params: list[dict[str, Any]] = []
+        for receipt in receipts:
+            part = by_key.pop((receipt.link_id, receipt.carrier_key), None)
+            if part is None:
+                unmatched.append(receipt)
+                continue
+            matched.append((part[0], part[1], part[2], receipt))
+            params.append(
+                {
+                    "b_message": part[0],
+                    "b_seq": part[1],
+                    "b_status": str(receipt.status),
+                    "b_error": receipt.error_code,
+                    "b_now": now,
+                }
+            )
+        if params:
+            params.sort(key=lambda row: (row["b_message"], row["b_seq"]))
+            if dialects.is_postgresql(self._conn):
+                await self._conn.execute(
+                    _PG_UPDATE_PARTS,
+                    {
+                        "messages": [row["b_message"] for row in params],
+                        "seqs": [row["b_seq"] for row in params],
+                        "statuses": [row["b_status"] for row in params],
+                        "errors": [row["b_error"] for row in params],
+                        "now": now,
+                    },
+                )
+            else:
+                await self._conn.execute(_UPDATE_PART, params)
+        return matched, unmatched
+
+    async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+        if not message_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(p.message_id, p.seq, p.status).where(
+                self._in(p.message_id, sorted(set(message_ids)))
+            )
+        )
+        found: dict[int, dict[int, str]] = {}
+        for row in rows:
+            found.setdefault(row.message_id, {})[row.seq] = row.status
+        return found
+
+    async def keep_receipts(
+        self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
+    ) -> None:
+        if not receipts:
+            return
+        await self._conn.execute(
+            t.pending_receipts.insert(),
+            [
+                {
+                    "link_id": r.link_id,
+                    "carrier_key": r.carrier_key,
+                    "status": str(r.status),
+                    "error_code": r.error_code,
+                    "received_at": now,
+                    "expires_at": expires_at,
+                }
+                for r in receipts
+            ],
+        )
+
+    async def take_kept_receipts(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> builtins.list[PartReceipt]:
+        if not keys:
+            return []
+        c = t.pending_receipts.c
+        by_link: dict[int, set[str]] = {}
+        for link_id, key in keys:
+            by_link.setdefault(link_id, set()).add(key)
+        taken: list[Any] = []
+        for link_id, link_keys in sorted(by_link.items()):
+            rows = await self._conn.execute(
+                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
+                    c.link_id == link_id, self._in(c.carrier_key, sorted(link_keys))
+                )
+            )
+            taken.extend(rows)
+        if not taken:
+            return []
+        await self._conn.execute(
+            t.pending_receipts.delete().where(self._in(c.id, [row.id for row in taken]))
+        )
+        return [
+            PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
+            for row in taken
+        ]
+
+    async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
+        c = t.pending_receipts.c
+        rows = (
+            await self._conn.execute(
+                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code)
+                .join_from(
+                    t.pending_receipts,
+                    t.parts,
+                    sa.and_(
+                        p.link_id == c.link_id,
+                        p.carrier_key == c.carrier_key,
+                        p.status == str(S.SUBMITTED),
+                    ),
+                )
+                .order_by(c.id)
+                .limit(limit)
+            )
+        ).all()
+        if not rows:
+            return []
+        await self._conn.execute(
+            t.pending_receipts.delete().where(self._in(c.id, sorted({row.id for row in rows})))
+        )
+        seen: set[int] = set()
+        found: list[PartReceipt] = []
+        for row in rows:
+            if row.id not in seen:
+                seen.add(row.id)
+                found.append(
+                    PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
+                )
+        return found
+
+    async def drop_expired_receipts(self, now: datetime) -> int:
+        c = t.pending_receipts.c
+        result = await self._conn.execute(t.pending_receipts.delete().where(c.expires_at <= now))
+        return int(result.rowcount)
