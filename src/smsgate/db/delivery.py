@@ -246,10 +246,8 @@ class SqlDelivery:
                 },
             )
             return {row.id: row.attempts for row in rows}
-        states = await self.lock_messages([u.id for u in ordered])
-        changed = [u for u in ordered if u.id in states and states[u.id].status is S.SENDING]
-        await self.update_messages(changed, now)
-        return {u.id: states[u.id].attempts for u in changed}
+        moved = await self._move_from(S.SENDING, ordered, now)
+        return {state.id: state.attempts for state in moved}
 
     async def finish_submitted(
         self, updates: Sequence[MessageUpdate], now: datetime
@@ -274,8 +272,15 @@ class SqlDelivery:
                 values["status"] = S.SUBMITTED
                 found.append(MessageState(**values))
             return found
-        states = await self.lock_messages([u.id for u in ordered])
-        changed = [u for u in ordered if u.id in states and states[u.id].status is S.SUBMITTED]
+        return await self._move_from(S.SUBMITTED, ordered, now)
+
+    async def _move_from(
+        self, source: MessageStatus, updates: Sequence[MessageUpdate], now: datetime
+    ) -> builtins.list[MessageState]:
+        """Without PostgreSQL's UPDATE ... FROM unnest: lock, keep the rows still in `source`,
+        update those; returns them as they were."""
+        states = await self.lock_messages([u.id for u in updates])
+        changed = [u for u in updates if u.id in states and states[u.id].status is source]
         await self.update_messages(changed, now)
         return [states[u.id] for u in changed]
 
