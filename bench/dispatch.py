@@ -27,29 +27,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from smsgate.bootstrap import build_gateway
+from common import PG_URL, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.db import tables as t
-from smsgate.db.migrate import upgrade
 from smsgate.domain.links import LinkSettings
 from smsgate.domain.recipients import Recipient
-from smsgate.services.accounts import NewAccount
 from smsgate.services.sending import SendRequest
-from smsgate.settings import Settings
 from smsgate.smpp import DeliverSm, SubmitSm, connect
 
-PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 WINDOW = 100
 BINDS = int(os.environ.get("SMSGATE_BENCH_BINDS", "1"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_simulator(port: int) -> subprocess.Popen[bytes]:
@@ -116,39 +103,13 @@ async def raw_rate(port: int, count: int) -> tuple[float, float]:
     return count / elapsed, cpu / count * 1e6
 
 
-async def fresh_database(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    base, _, name = url.rpartition("/")
-    admin = create_async_engine(
-        base.replace("postgresql://", "postgresql+asyncpg://") + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    async with admin.connect() as conn:
-        exists = await conn.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        )
-        if not exists:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-
-
 async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tuple[float, float]:
     """Queue `count` messages, then time one dispatcher draining them to `delivered`.
 
     `pending`: receipts for ids never submitted, waiting unmatched before the run starts (a
     receipt store that slows down as it grows shows here).
     """
-    await fresh_database(url)
-    gateway = build_gateway(Settings(database_url=url, max_recipients=1000))
-    if url.startswith("postgresql"):
-        async with gateway.store.engine.begin() as conn:
-            await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            await conn.execute(sa.text("CREATE SCHEMA public"))
-    await upgrade(gateway.store.engine)
-    account, _ = await gateway.accounts.create(
-        NewAccount(username="bench", password="bench-password", credit_micros=10**15)
-    )
+    gateway, account, _ = await fresh_gateway(url, max_recipients=1000)
     for start in range(0, count, 1000):
         batch = [Recipient(f"+33{600_000_000 + n}") for n in range(start, min(start + 1000, count))]
         await gateway.sending.send(account, SendRequest(recipients=batch, text="hello"))

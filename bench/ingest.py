@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,25 +20,14 @@ import time
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
+from common import PG_URL, free_port, fresh_gateway
 from smsgate.bootstrap import build_gateway
-from smsgate.db.migrate import upgrade
 from smsgate.domain.recipients import Recipient
-from smsgate.services.accounts import NewAccount
 from smsgate.services.sending import SendRequest
 from smsgate.settings import Settings
 
-# Not the tests' database: the bench drops its schema.
-PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 RECIPIENTS_PER_REQUEST = 100
-CREDIT_MICROS = 10**15
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def numbers(request_index: int) -> list[str]:
@@ -49,20 +37,9 @@ def numbers(request_index: int) -> list[str]:
 
 async def prepare(url: str) -> str:
     """A fresh schema with one account; returns its API key."""
-    from dispatch import fresh_database  # creates the bench database if missing
-
-    await fresh_database(url)
-    gateway = build_gateway(Settings(database_url=url))
-    if url.startswith("postgresql"):
-        async with gateway.store.engine.begin() as conn:
-            await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            await conn.execute(sa.text("CREATE SCHEMA public"))
-    await upgrade(gateway.store.engine)
-    _, issued = await gateway.accounts.create(
-        NewAccount(username="bench", password="bench-password", credit_micros=CREDIT_MICROS)
-    )
+    gateway, _, key = await fresh_gateway(url)
     await gateway.close()
-    return issued.key
+    return key
 
 
 async def run_clients(base_url: str, key: str, requests: int, concurrency: int) -> float:

@@ -1,0 +1,63 @@
+"""What the benchmarks share: a free port, and a fresh database with one funded account.
+
+PostgreSQL: SMSGATE_BENCH_DATABASE_URL, by default database `bench` on 127.0.0.1 (created if
+missing; not the tests' `test`, since its schema is dropped and rebuilt on every run).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from smsgate.bootstrap import Gateway, build_gateway
+from smsgate.db.migrate import upgrade
+from smsgate.domain.accounts import Account
+from smsgate.services.accounts import NewAccount
+from smsgate.settings import Settings
+
+PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+CREDIT_MICROS = 10**15
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def create_database(url: str) -> None:
+    """Create the PostgreSQL database of `url` if it does not exist (SQLite: nothing to do)."""
+    if not url.startswith("postgresql"):
+        return
+    base, _, name = url.rpartition("/")
+    admin = create_async_engine(
+        base.replace("postgresql://", "postgresql+asyncpg://") + "/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    async with admin.connect() as conn:
+        exists = await conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
+async def fresh_gateway(url: str, **settings: Any) -> tuple[Gateway, Account, str]:
+    """A gateway on an empty, migrated database with one account 'bench' that cannot run out
+    of credit; returns the gateway, the account and its API key."""
+    await create_database(url)
+    gateway = build_gateway(Settings(database_url=url, **settings))
+    if url.startswith("postgresql"):
+        async with gateway.store.engine.begin() as conn:
+            await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            await conn.execute(sa.text("CREATE SCHEMA public"))
+    await upgrade(gateway.store.engine)
+    account, issued = await gateway.accounts.create(
+        NewAccount(username="bench", password="bench-password", credit_micros=CREDIT_MICROS)
+    )
+    return gateway, account, issued.key
