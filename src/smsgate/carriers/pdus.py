@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from smsgate.domain.links import LinkSettings, LongMethod, ReceiptIdFormat, receipt_key
 from smsgate.domain.messages import MessageStatus
@@ -44,17 +45,23 @@ def next_reference() -> int:
     return next(_references) & 0xFFFF
 
 
+@lru_cache(maxsize=4096)
+def encoded_parts(text: str, force_unicode: bool) -> tuple[Encoding, tuple[bytes, ...]]:
+    """A text's encoding and its segments, encoded: the same for every message of a batch, so
+    computed once per text rather than once per recipient."""
+    plan = plan_segments(text, force_unicode=force_unicode)
+    encode = encode_gsm7 if plan.encoding is Encoding.GSM7 else encode_ucs2
+    return plan.encoding, tuple(encode(part) for part in plan.parts)
+
+
 def submit_pdus(
     content: BatchContent, recipient: str, link: LinkSettings, *, reference: int | None = None
 ) -> tuple[SubmitSm, ...]:
     """The submit_sm PDUs carrying one message to `recipient` over `link`."""
-    plan = plan_segments(content.text, force_unicode=content.encoding == Encoding.UCS2)
-    if plan.encoding is Encoding.GSM7:
-        encode, data_coding = encode_gsm7, link.data_coding
-    else:
-        encode, data_coding = encode_ucs2, DCS_UCS2
+    encoding, parts = encoded_parts(content.text, content.encoding == Encoding.UCS2)
+    data_coding = link.data_coding if encoding is Encoding.GSM7 else DCS_UCS2
     if content.flash:
-        data_coding = FLASH_BIT | (DCS_UCS2 >> 1 if plan.encoding is Encoding.UCS2 else 0)
+        data_coding = FLASH_BIT | (DCS_UCS2 >> 1 if encoding is Encoding.UCS2 else 0)
     source_ton, source_npi, source = _source(content.sender, link)
     destination = recipient.removeprefix("+")
 
@@ -73,25 +80,26 @@ def submit_pdus(
             tlvs=tlvs,
         )
 
-    if plan.segments == 1:
-        return (make(encode(plan.parts[0])),)
+    if len(parts) == 1:
+        return (make(parts[0]),)
     if link.long_method is LongMethod.PAYLOAD:
-        payload = make_tlv(TlvTag.MESSAGE_PAYLOAD, encode(content.text))
+        # Parts never split an escape or a surrogate pair: joined, they are the whole text.
+        payload = make_tlv(TlvTag.MESSAGE_PAYLOAD, b"".join(parts))
         return (make(b"", tlvs=(payload,)),)
     ref = next_reference() if reference is None else reference
-    total = len(plan.parts)
+    total = len(parts)
     pdus: list[SubmitSm] = []
-    for seq, part in enumerate(plan.parts, start=1):
+    for seq, part in enumerate(parts, start=1):
         if link.long_method is LongMethod.SAR:
             tlvs = (
                 make_tlv(TlvTag.SAR_MSG_REF_NUM, ref),
                 make_tlv(TlvTag.SAR_TOTAL_SEGMENTS, total),
                 make_tlv(TlvTag.SAR_SEGMENT_SEQNUM, seq),
             )
-            pdus.append(make(encode(part), tlvs=tlvs))
+            pdus.append(make(part, tlvs=tlvs))
         else:
             udh = bytes((5, 0, 3, ref & 0xFF, total, seq))
-            pdus.append(make(udh + encode(part), esm_class=int(EsmClass.UDHI)))
+            pdus.append(make(udh + part, esm_class=int(EsmClass.UDHI)))
     return tuple(pdus)
 
 
