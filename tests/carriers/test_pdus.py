@@ -62,6 +62,13 @@ def test_unicode_text_goes_as_ucs2() -> None:
     assert pdu.short_message == "سلام".encode("utf-16-be")
 
 
+@pytest.mark.parametrize(("text", "data_coding"), [("hello", 0x10), ("سلام", 0x18)])
+def test_flash_messages_are_class_0_in_their_alphabet(text: str, data_coding: int) -> None:
+    flash = BatchContent(1, 1, "sms", text, "Acme", "gsm7", True)
+    (pdu,) = submit_pdus(flash, "+33612345678", LINK)
+    assert pdu.data_coding == data_coding
+
+
 def receipt_pdu(text: bytes, tlvs: bool) -> DeliverSm:
     extra = (
         (

@@ -61,7 +61,8 @@ def submit_pdus(
     encoding, parts = encoded_parts(content.text, content.encoding == Encoding.UCS2)
     data_coding = link.data_coding if encoding is Encoding.GSM7 else DCS_UCS2
     if content.flash:
-        data_coding = FLASH_BIT | (DCS_UCS2 >> 1 if encoding is Encoding.UCS2 else 0)
+        # GSM 03.38 coding group 00 with a message class: 0x10 GSM-7 class 0, 0x18 UCS-2.
+        data_coding = FLASH_BIT | (DCS_UCS2 if encoding is Encoding.UCS2 else 0)
     source_ton, source_npi, source = _source(content.sender, link)
     destination = recipient.removeprefix("+")
 
