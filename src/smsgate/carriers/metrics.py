@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,77 +11,57 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-@dataclass(frozen=True)
 class _Metrics:
-    submits: Counter = field(
-        default_factory=lambda: Counter(
+    """Every metric, created once on REGISTRY (module-level METRICS below)."""
+
+    def __init__(self) -> None:
+        r = REGISTRY
+        self.submits = Counter(
             "smsgate_submits",
             "submit_sm PDUs by link and result (ok, error, or the refusal's ESME_* name)",
             ["link", "result"],
-            registry=REGISTRY,
+            registry=r,
         )
-    )
-    submit_seconds: Histogram = field(
-        default_factory=lambda: Histogram(
+        self.submit_seconds = Histogram(
             "smsgate_submit_seconds",
             "Time from submit_sm to its response",
             ["link"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=REGISTRY,
+            registry=r,
         )
-    )
-    link_up: Gauge = field(
-        default_factory=lambda: Gauge(
-            "smsgate_link_binds_up", "Bound transmitter binds per link", ["link"], registry=REGISTRY
+        self.link_up = Gauge(
+            "smsgate_link_binds_up", "Bound transmitter binds per link", ["link"], registry=r
         )
-    )
-    link_reconnects: Counter = field(
-        default_factory=lambda: Counter(
-            "smsgate_link_bind_failures",
-            "Failed or lost binds per link",
-            ["link"],
-            registry=REGISTRY,
+        self.link_reconnects = Counter(
+            "smsgate_link_bind_failures", "Failed or lost binds per link", ["link"], registry=r
         )
-    )
-    window_in_use: Gauge = field(
-        default_factory=lambda: Gauge(
+        self.window_in_use = Gauge(
             "smsgate_link_window_in_use",
             "Submits awaiting their response per link",
             ["link"],
-            registry=REGISTRY,
+            registry=r,
         )
-    )
-    receipts: Counter = field(
-        default_factory=lambda: Counter(
+        self.receipts = Counter(
             "smsgate_receipts",
             "Delivery receipts by result (matched, kept: waiting for its submit)",
             ["result"],
-            registry=REGISTRY,
+            registry=r,
         )
-    )
-    inbound: Counter = field(
-        default_factory=lambda: Counter(
-            "smsgate_inbound_messages", "Inbound (MO) messages received", registry=REGISTRY
+        self.inbound = Counter(
+            "smsgate_inbound_messages", "Inbound (MO) messages received", registry=r
         )
-    )
-    messages: Gauge = field(
-        default_factory=lambda: Gauge(
-            "smsgate_messages", "Messages by status (queue depth)", ["status"], registry=REGISTRY
+        self.messages = Gauge(
+            "smsgate_messages", "Messages by status (queue depth)", ["status"], registry=r
         )
-    )
-    outcomes: Counter = field(
-        default_factory=lambda: Counter(
+        self.outcomes = Counter(
             "smsgate_submit_outcomes",
             "Messages by submit outcome (submitted, retry, refused)",
             ["outcome"],
-            registry=REGISTRY,
+            registry=r,
         )
-    )
-    webhooks: Counter = field(
-        default_factory=lambda: Counter(
-            "smsgate_webhooks", "Webhook posts by result", ["result"], registry=REGISTRY
+        self.webhooks = Counter(
+            "smsgate_webhooks", "Webhook posts by result", ["result"], registry=r
         )
-    )
 
 
 METRICS = _Metrics()
