@@ -14,7 +14,9 @@ from smsgate.domain.inbound import DEFAULT_OPT_OUT_KEYWORDS
 from smsgate.passwords import Argon2Hasher
 from smsgate.ports import Clock, SecretHasher
 from smsgate.services.accounts import AccountService, CredentialCache
+from smsgate.services.campaigns import CampaignService
 from smsgate.services.cancelling import CancellingService
+from smsgate.services.contacts import ContactService
 from smsgate.services.delivery import DeliveryService
 from smsgate.services.inbound import InboundService
 from smsgate.services.inbox import InboxService
@@ -41,6 +43,8 @@ class Gateway:
     inbound: InboundService
     webhooks: WebhookOutbox
     cancelling: CancellingService
+    campaigns: CampaignService
+    contacts: ContactService
 
     async def migrate(self) -> None:
         await upgrade(self.store.engine)
@@ -89,4 +93,6 @@ def build_gateway(
         ),
         webhooks=WebhookOutbox(store, clock),
         cancelling=CancellingService(store, clock),
+        campaigns=CampaignService(store, clock, policy),
+        contacts=ContactService(store, clock),
     )

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str | None = None  # the base URL clients use, for WSDLs and links
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_bytes: int = Field(default=268_435_456, ge=1024)  # a CSV import, streamed
     max_recipients: int = Field(default=1000, ge=1, le=100_000)
     max_segments: int = Field(default=10, ge=1, le=255)
     credential_cache_ttl_s: float = Field(default=60.0, ge=0)

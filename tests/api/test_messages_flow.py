@@ -49,6 +49,23 @@ async def test_idempotency_key_replays_first_answer(
     assert (await gateway.accounts.get("alice")).balance_micros == 99_000_000
 
 
+async def test_idempotency_key_reused_with_a_different_request_is_refused_409(
+    client: httpx.AsyncClient, gateway: Gateway, auth: dict[str, str]
+) -> None:
+    headers = auth | {"Idempotency-Key": "order-43"}
+    first = await client.post(
+        "/api/v1/messages", json={"to": ["09121234567"], "text": "hi"}, headers=headers
+    )
+    other = await client.post(
+        "/api/v1/messages", json={"to": ["09121234567"], "text": "bye"}, headers=headers
+    )
+    assert first.status_code == 202
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "conflict"
+    assert "different request" in other.json()["error"]["message"]
+    assert (await gateway.accounts.get("alice")).balance_micros == 99_000_000
+
+
 async def test_concurrent_same_idempotency_key_charges_once(
     client: httpx.AsyncClient, gateway: Gateway, auth: dict[str, str]
 ) -> None:

@@ -7,7 +7,6 @@ real (slow-ish) argon2 hasher: keep the number of tests modest.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import select
@@ -20,48 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
 from smsgate import errors
-from smsgate.cli import cli
 from smsgate.cli.errors import EXIT_CODES, ExitCode, exit_code_for
-from smsgate.db.engine import create_engine
-from smsgate.db.migrate import upgrade
-from smsgate.db.tables import metadata
+from tests.cli.conftest import PG_URL
+from tests.cli.invoking import invoke, invoke_json
 
-PG_URL = os.environ.get("SMSGATE_TEST_DATABASE_URL")
 SERVE_TIMEOUT_S = 20.0
-
-
-async def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        async with engine.begin() as conn:
-            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.delenv("SMSGATE_CONFIG", raising=False)
-    monkeypatch.setenv("SMSGATE_DATABASE_URL", database_url)
-    if PG_URL:
-        asyncio.run(reset_postgres(PG_URL))
-    return database_url
-
-
-def invoke(*args: str, expect: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    assert result.exit_code == expect, result.output
-    return result
-
-
-def invoke_json(*args: str) -> Any:
-    return json.loads(invoke(*args, "--json").stdout)
 
 
 def create_account(username: str = "alice", *options: str) -> dict[str, Any]:

@@ -8,54 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
 from smsgate.bootstrap import build_gateway
-from smsgate.cli import cli
 from smsgate.cli.links import links, routes
-from smsgate.db.engine import create_engine
-from smsgate.db.migrate import upgrade
-from smsgate.db.tables import metadata
 from smsgate.settings import Settings
+from tests.cli.invoking import invoke, invoke_json
 
-PG_URL = os.environ.get("SMSGATE_TEST_DATABASE_URL")
 PASSWORD = "s3cr3tpw"
 LINK = ("--host", "smsc.test", "--port", "2775", "--system-id", "acme")
-
-
-async def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        async with engine.begin() as conn:
-            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.delenv("SMSGATE_CONFIG", raising=False)
-    monkeypatch.setenv("SMSGATE_DATABASE_URL", database_url)
-    if PG_URL:
-        asyncio.run(reset_postgres(PG_URL))
-    return database_url
-
-
-def invoke(*args: str, expect: int = 0, stdin: str | None = None) -> Result:
-    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
-    assert result.exit_code == expect, result.output
-    return result
-
-
-def invoke_json(*args: str, stdin: str | None = None) -> Any:
-    return json.loads(invoke(*args, "--json", stdin=stdin).stdout)
 
 
 def add_link(name: str = "acme", *options: str) -> dict[str, Any]:

@@ -50,8 +50,8 @@ async def set_statuses(gateway: Gateway, statuses: dict[int, MessageStatus]) -> 
             )
 
 
-def test_cancellable_statuses_are_scheduled_and_queued_and_each_earns_a_refund() -> None:
-    assert frozenset({S.SCHEDULED, S.QUEUED}) == CANCELLABLE
+def test_cancellable_statuses_are_the_unclaimed_ones_and_each_earns_a_refund() -> None:
+    assert frozenset({S.SCHEDULED, S.QUEUED, S.PAUSED}) == CANCELLABLE
     assert all(earns_refund(status, S.CANCELLED) for status in CANCELLABLE)
 
 

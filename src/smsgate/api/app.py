@@ -9,12 +9,16 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from smsgate import __version__, errors
 from smsgate.api.dialects import payamak, smsfactor
 from smsgate.api.errors import JsonResponse, error_body, error_response, gateway_error_response
 from smsgate.api.limits import BodySizeLimit, PrefixRender
+from smsgate.api.native.campaigns import router as campaigns_router
+from smsgate.api.native.lists import IMPORT_PATH
+from smsgate.api.native.lists import router as lists_router
 from smsgate.api.native.routes import router as native_router
 from smsgate.bootstrap import Gateway
 from smsgate.carriers.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -44,6 +48,8 @@ def create_api(gateway: Gateway) -> Any:
     )
     app.state.gateway = gateway
     app.include_router(native_router)
+    app.include_router(lists_router)
+    app.include_router(campaigns_router)
 
     @app.exception_handler(errors.GatewayError)
     async def _gateway_error(_request: Request, exc: errors.GatewayError) -> Response:
@@ -60,6 +66,11 @@ def create_api(gateway: Gateway) -> Any:
         return error_response(
             422, "invalid_request", "the request has invalid fields", {"fields": problems}
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_left(_request: Request, _exc: ClientDisconnect) -> Response:
+        # Nobody to answer: the client went away, or BodySizeLimit cut a streamed upload.
+        return error_response(400, "client_disconnected", "the request body did not arrive")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
@@ -98,4 +109,5 @@ def create_api(gateway: Gateway) -> Any:
         gateway.settings.max_body_bytes,
         too_large,
         renderers=renderers,
+        streamed={IMPORT_PATH: gateway.settings.max_import_bytes},
     )

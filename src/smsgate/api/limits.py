@@ -2,10 +2,16 @@
 
 The answer is the native API's by default; a vendor API mounted under a path prefix registers
 its own renderer for that prefix, so its clients get the 413 in the vendor's error format.
+
+Uploads (a CSV import) are `streamed`: paths matching a pattern get their body as it comes,
+never buffered, up to their own larger limit. A declared Content-Length over it is refused
+unread; a chunked body that passes it is answered 413 there, and the application then sees
+the client disconnect (what it read before stays read).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -27,10 +33,12 @@ class BodySizeLimit:
         max_bytes: int,
         render: Render,
         renderers: Mapping[str, PrefixRender] | None = None,
+        streamed: Mapping[re.Pattern[str], int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.render = render
+        self.streamed = dict(streamed or {})
         # Longest prefix first, so "/a/b" wins over "/a" for "/a/b/c".
         self.renderers = sorted(
             ((prefix.rstrip("/"), fn) for prefix, fn in (renderers or {}).items()),
@@ -42,22 +50,23 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = self.max_bytes + 1
-                if declared > self.max_bytes:
-                    await self._refuse(scope, send)
-                    return
+        path = scope.get("path", "")
+        max_bytes = next(
+            (limit for pattern, limit in self.streamed.items() if pattern.match(path)), None
+        )
+        if max_bytes is not None:
+            await self._stream(scope, receive, send, max_bytes)
+            return
+        if self._declared_too_large(scope, self.max_bytes):
+            await self._refuse(scope, send)
+            return
         # Read the body up to the limit before the app sees any of it (chunked bodies too).
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             body = message.get("body", b"")
             size += len(body)
@@ -68,18 +77,61 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         replayed = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([replayed]), send)
+        await self.app(scope, _replay([replayed], receive), send)
 
-    def _answer(self, scope: Scope) -> tuple[int, Headers, bytes]:
+    @staticmethod
+    def _declared_too_large(scope: Scope, max_bytes: int) -> bool:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return int(value) > max_bytes
+                except ValueError:
+                    return True
+        return False
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        """Pass the body on as it comes, counting; past `max_bytes`, answer 413 and tell the
+        application the client left."""
+        if self._declared_too_large(scope, max_bytes):
+            await self._refuse(scope, send, max_bytes)
+            return
+        size = 0
+        started = refused = False
+
+        async def counted() -> Message:
+            nonlocal size, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                size += len(message.get("body", b""))
+                if size > max_bytes:
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send, max_bytes)
+            if refused:
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is the answer
+            started = True
+            await send(message)
+
+        await self.app(scope, counted, guarded)
+
+    def _answer(self, scope: Scope, max_bytes: int) -> tuple[int, Headers, bytes]:
         path = scope.get("path", "")
         for prefix, render in self.renderers:
             if path == prefix or path.startswith(prefix + "/"):
-                return render(scope, self.max_bytes)
-        body, content_type = self.render(self.max_bytes)
+                return render(scope, max_bytes)
+        body, content_type = self.render(max_bytes)
         return 413, [(b"content-type", content_type.encode())], body
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        status, headers, body = self._answer(scope)
+    async def _refuse(self, scope: Scope, send: Send, max_bytes: int | None = None) -> None:
+        status, headers, body = self._answer(
+            scope, self.max_bytes if max_bytes is None else max_bytes
+        )
         kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"connection")]
         await send(
             {
@@ -95,12 +147,14 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def _replay(messages: list[Message]) -> Receive:
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """The messages read already, then the server's own: a streamed response listens on it
+    for the client's disconnect, which must not come before the client leaves."""
     pending = list(messages)
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         if pending:
             return pending.pop(0)
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import click
 
+from smsgate import errors
 from smsgate.cli import output as out
 from smsgate.cli.params import (
     CLEAR,
@@ -23,12 +25,14 @@ from smsgate.cli.params import (
 )
 from smsgate.cli.runtime import CliContext
 from smsgate.domain.accounts import Account, AccountStatus, Service
+from smsgate.domain.hours import SendingHours
 from smsgate.domain.money import format_credits
 from smsgate.services.accounts import NewAccount
 
 
 def account_json(account: Account) -> dict[str, Any]:
     allowed = account.allowed_countries
+    hours = account.marketing_hours
     return {
         "id": account.id,
         "username": account.username,
@@ -46,6 +50,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "filtered_words": list(account.filtered_words),
         "webhook_url": account.webhook_url,
         "webhook_secret": account.webhook_secret,
+        "marketing_hours": None if hours is None else hours.as_json(),
         "expires_at": out.iso(account.expires_at),
         "created_at": out.iso(account.created_at),
     }
@@ -53,6 +58,63 @@ def account_json(account: Account) -> dict[str, Any]:
 
 def limit_text(limit: int | None) -> str:
     return "none" if limit is None else str(limit)
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS_PATTERN = re.compile(r"^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
+DAYS_PATTERN = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
+
+
+def hours_text(hours: SendingHours | None) -> str:
+    """`08:00-20:00 Europe/Paris mon-sat`, as --marketing-hours reads it; `any time` if none."""
+    if hours is None:
+        return "any time"
+    days = ",".join(DAYS[d] for d in sorted(hours.days))
+    return f"{hours.start:%H:%M}-{hours.end:%H:%M} {hours.zone} {days}"
+
+
+def read_days(text: str) -> frozenset[int]:
+    """`mon-sat`, `sat,sun`, `fri-mon` (wrapping), `mon-fri,sun`; ValueError otherwise."""
+    days: set[int] = set()
+    for part in text.lower().split(","):
+        found = DAYS_PATTERN.match(part.strip())
+        if found is None:
+            raise ValueError(part)
+        first = DAYS.index(found.group(1))
+        last = DAYS.index(found.group(3) or found.group(1))
+        days.update((first + step) % 7 for step in range((last - first) % 7 + 1))
+    return frozenset(days)
+
+
+class MarketingHoursType(click.ParamType[SendingHours | Cleared]):
+    """`HH:MM-HH:MM [TIMEZONE] [DAYS]` ("08:00-20:00 Europe/Paris mon-sat"), or `none`."""
+
+    name = "hours"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> SendingHours | Cleared:
+        words = str(value).split()
+        if [w.lower() for w in words] in (["none"], ["off"]):
+            return CLEAR
+        found = HOURS_PATTERN.match(words[0]) if words else None
+        if found is None or len(words) > 3:
+            self.fail(
+                f"expected e.g. '08:00-20:00 Europe/Paris mon-sat', got {value!r}", param, ctx
+            )
+        zone, days = "UTC", frozenset(range(7))
+        try:
+            for word in words[1:]:
+                if DAYS_PATTERN.match(word.lower().split(",")[0]):
+                    days = read_days(word)
+                else:
+                    zone = word
+            start, end = (time.fromisoformat(found.group(i).zfill(5)) for i in (1, 2))
+            return SendingHours(start, end, zone, days)
+        except ValueError:
+            self.fail(f"unreadable hours or days in {value!r}", param, ctx)
+        except errors.InvalidRequest as exc:  # start after end, unknown zone
+            self.fail(exc.message, param, ctx)
 
 
 def echo_account(account: Account) -> None:
@@ -78,6 +140,7 @@ def echo_account(account: Account) -> None:
             ("filtered words", out.shown(account.filtered_words)),
             ("webhook URL", out.shown(account.webhook_url)),
             ("webhook secret", out.shown(account.webhook_secret)),
+            ("marketing hours", hours_text(account.marketing_hours)),
             ("expires", out.shown_time(account.expires_at)),
             ("created", out.shown_time(account.created_at)),
         ]
@@ -290,6 +353,11 @@ def _settings_fields(
     help="Default country for national numbers, or 'none'.",
 )
 @click.option("--services", type=SERVICES, help="Comma-separated: sms, mms.")
+@click.option(
+    "--marketing-hours",
+    type=MarketingHoursType(),
+    help="When marketing may go out, e.g. '08:00-20:00 Europe/Paris mon-sat', or 'none'.",
+)
 @out.json_option
 @click.pass_obj
 def set_settings(
@@ -304,9 +372,10 @@ def set_settings(
     webhook_url: str | None,
     country: str | Cleared | None,
     services: frozenset[Service] | None,
+    marketing_hours: SendingHours | Cleared | None,
     as_json: bool,
 ) -> None:
-    """Change an account's limits, countries, words, webhook and switches."""
+    """Change an account's limits, countries, words, webhook, hours and switches."""
     fields = _settings_fields(
         daily_limit,
         flood_limit,
@@ -318,6 +387,9 @@ def set_settings(
         country,
         services,
     )
+    if marketing_hours is not None:
+        hours = None if marketing_hours is CLEAR else marketing_hours
+        fields["marketing_hours"] = None if hours is None else hours.as_json()
     if not fields:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     account = obj.run(lambda gw: gw.accounts.update_settings(username, **fields))

@@ -7,12 +7,14 @@ import click
 from smsgate import __version__
 from smsgate.cli.accounts import accounts
 from smsgate.cli.blacklist import blacklist
+from smsgate.cli.campaigns import campaigns
 from smsgate.cli.credit import credit, prices
 from smsgate.cli.database import db
 from smsgate.cli.delivery import dispatch
 from smsgate.cli.errors import ErrorBoundaryGroup
 from smsgate.cli.keys import keys
 from smsgate.cli.links import links, routes
+from smsgate.cli.lists import lists
 from smsgate.cli.runtime import CliContext
 from smsgate.cli.send import send
 from smsgate.cli.senders import numbers, senders
@@ -46,6 +48,8 @@ cli.add_command(dispatch)
 cli.add_command(smsc_sim)
 cli.add_command(links)
 cli.add_command(routes)
+cli.add_command(lists)
+cli.add_command(campaigns)
 
 
 def main() -> None:

@@ -20,7 +20,12 @@ from smsgate.domain.batches import (
     NewMessage,
     RefusedRecipient,
 )
-from smsgate.domain.messages import MessageKind, MessageStatus, allowed_sources
+from smsgate.domain.messages import (
+    MessageKind,
+    MessageStatus,
+    allowed_sources,
+    message_priority,
+)
 
 MESSAGE_COLUMNS = [
     t.messages.c.id,
@@ -68,9 +73,9 @@ def _recipients_json(recipients: Sequence[RefusedRecipient]) -> list[dict[str, A
 _PG_INSERT_MESSAGES = sa.text(
     """
     INSERT INTO messages (batch_id, account_id, recipient, region, reference, segments,
-        price_micros, status, due_at, scheduled_at, created_at, updated_at)
+        price_micros, status, due_at, scheduled_at, created_at, updated_at, priority)
     SELECT :batch_id, :account_id, v.recipient, v.region, v.reference, v.segments, v.price,
-        :status, :due_at, :scheduled_at, :created_at, :created_at
+        :status, :due_at, :scheduled_at, :created_at, :created_at, :priority
     FROM unnest(
         CAST(:recipients AS text[]), CAST(:regions AS text[]), CAST(:references AS text[]),
         CAST(:segments AS integer[]), CAST(:prices AS bigint[])
@@ -111,6 +116,7 @@ class SqlBatches:
                 if batch.replay_recipients is None
                 else _recipients_json(batch.replay_recipients),
                 "cost_micros": batch.cost_micros,
+                "request_hash": batch.request_hash,
             },
         )
         return int(result.scalar_one())
@@ -120,6 +126,7 @@ class SqlBatches:
     ) -> list[int]:
         """Insert every message of a batch in one statement; their ids in the given order."""
         due_at = batch.scheduled_at or batch.created_at
+        priority = message_priority(batch.kind)
         if dialects.is_postgresql(self._conn):
             # One statement with the rows as arrays: no per-row parameter processing.
             result = await self._conn.execute(
@@ -136,6 +143,7 @@ class SqlBatches:
                     "due_at": due_at,
                     "scheduled_at": batch.scheduled_at,
                     "created_at": batch.created_at,
+                    "priority": priority,
                 },
             )
             # Ids come from the sequence in insertion order, which is the array order.
@@ -154,6 +162,7 @@ class SqlBatches:
                 "scheduled_at": batch.scheduled_at,
                 "created_at": batch.created_at,
                 "updated_at": batch.created_at,
+                "priority": priority,
             }
             for m in messages
         ]

@@ -104,8 +104,12 @@ class SqlDelivery:
         return dialects.in_values(self._conn, column, values)
 
     async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
+        # Every due transactional message (priority 0) before any marketing one.
         candidates = (
-            sa.select(m.id).where(CLAIMABLE_SQL, m.due_at <= now).order_by(m.due_at).limit(limit)
+            sa.select(m.id)
+            .where(CLAIMABLE_SQL, m.due_at <= now)
+            .order_by(m.priority, m.due_at)
+            .limit(limit)
         )
         if dialects.is_postgresql(self._conn):
             candidates = candidates.with_for_update(skip_locked=True)
@@ -129,12 +133,37 @@ class SqlDelivery:
                 m.attempts,
                 m.created_at,
                 m.scheduled_at,
+                m.priority,
+                m.text,
             )
         )
         rows = (await self._conn.execute(statement)).all()
         claimed = [Claimed(**row._asdict()) for row in rows]
         claimed.sort(key=lambda c: c.id)
         return claimed
+
+    async def hold_marketing(
+        self, account_id: int, claimed: Sequence[int], until: datetime, now: datetime
+    ) -> int:
+        moved = 0
+        if claimed:
+            result = await self._conn.execute(
+                t.messages.update()
+                .where(self._in(m.id, sorted(claimed)), m.status == str(S.SENDING))
+                .values(status=str(S.QUEUED), due_at=until, attempts=m.attempts - 1, updated_at=now)
+            )
+            moved += int(result.rowcount or 0)
+        result = await self._conn.execute(
+            t.messages.update()
+            .where(
+                m.account_id == account_id,
+                m.priority > 0,
+                m.status.in_([str(S.SCHEDULED), str(S.QUEUED)]),
+                m.due_at < until,
+            )
+            .values(due_at=until, updated_at=now)
+        )
+        return moved + int(result.rowcount or 0)
 
     async def overdue(self, cutoff: datetime, limit: int) -> builtins.list[int]:
         """Unsent messages whose send time is before `cutoff` (their validity ran out while no

@@ -14,6 +14,14 @@ def is_postgresql(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+async def plan_each_time(conn: AsyncConnection) -> None:
+    """Plan this transaction's statements for their values (PostgreSQL): a prepared statement
+    otherwise gets a generic plan after five runs, made while a table being filled was small
+    (a scan of the whole table per run once it is not). SQLite plans each time anyway."""
+    if is_postgresql(conn):
+        await conn.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
     """Lock the selected rows until commit (SQLite: the write transaction locks already)."""
     return query.with_for_update() if is_postgresql(conn) else query
@@ -47,6 +55,16 @@ def insert_ignore(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[st
     """INSERT rows, skipping those whose key exists already."""
     module: Any = postgresql if is_postgresql(conn) else sqlite
     return module.insert(table).values(list(rows)).on_conflict_do_nothing()
+
+
+def utf16_units(conn: AsyncConnection, text: Any) -> Any:
+    """The UTF-16 code units of a text expression: characters, plus one per character past
+    U+FFFF (a surrogate pair). SQLite has no regular expressions: db/engine.py registers
+    `smsgate_utf16_units` on every SQLite connection."""
+    if is_postgresql(conn):
+        astral = sa.func.regexp_replace(text, "[^\\U00010000-\\U0010FFFF]", "", "g")
+        return sa.func.char_length(text) + sa.func.char_length(astral)
+    return sa.func.smsgate_utf16_units(text)
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -34,6 +34,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size)
 
 
+def _utf16_units(text: str | None) -> int | None:
+    """SQLite has no regular expressions; dialects.utf16_units calls this instead."""
+    return None if text is None else len(text.encode("utf-16-le")) // 2
+
+
 def _sqlite_engine(target: URL) -> AsyncEngine:
     engine = create_async_engine(target, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     sync_engine = engine.sync_engine
@@ -48,6 +53,7 @@ def _sqlite_engine(target: URL) -> AsyncEngine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("smsgate_utf16_units", 1, _utf16_units, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

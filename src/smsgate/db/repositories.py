@@ -14,6 +14,7 @@ from smsgate import errors
 from smsgate.db import dialects
 from smsgate.db import tables as t
 from smsgate.domain.accounts import Account, AccountStatus, Line, Service
+from smsgate.domain.hours import SendingHours
 from smsgate.domain.pricing import PriceTable
 from smsgate.domain.recipients import Screening
 from smsgate.ports import ApiKeyRecord, LedgerEntry, StoredCredentials
@@ -42,6 +43,9 @@ def _account(row: sa.Row[Any]) -> Account:
         webhook_url=row.webhook_url,
         created_at=row.created_at,
         webhook_secret=row.webhook_secret,
+        marketing_hours=None
+        if row.marketing_hours is None
+        else SendingHours.from_json(row.marketing_hours),
     )
 
 
@@ -76,6 +80,9 @@ class SqlAccounts:
                 "web_service_enabled": account.web_service_enabled,
                 "filtered_words": list(account.filtered_words),
                 "webhook_url": account.webhook_url,
+                "marketing_hours": None
+                if account.marketing_hours is None
+                else account.marketing_hours.as_json(),
                 "created_at": account.created_at,
             },
         )

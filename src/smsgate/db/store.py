@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from smsgate import errors
 from smsgate.db import dialects
 from smsgate.db.batches import SqlBatches
+from smsgate.db.campaigns import SqlCampaigns
+from smsgate.db.contacts import SqlContacts
 from smsgate.db.delivery import SqlDelivery
 from smsgate.db.engine import WRITE_OPTION, create_engine
 from smsgate.db.inbox import SqlInbox
@@ -39,6 +41,8 @@ class SqlTransaction:
         self.delivery = SqlDelivery(conn)
         self.outbox = SqlOutbox(conn)
         self.receipts = SqlReceipts(conn)
+        self.campaigns = SqlCampaigns(conn)
+        self.contacts = SqlContacts(conn)
 
 
 class SqlStore:

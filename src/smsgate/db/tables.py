@@ -71,6 +71,9 @@ accounts = sa.Table(
     sa.Column("filtered_words", sa.JSON, nullable=False),
     sa.Column("webhook_url", sa.String(2048)),
     sa.Column("webhook_secret", sa.String(64)),  # HMAC key for webhook signatures (0002)
+    # 0004: when marketing may go out: {"start": "08:00", "end": "20:00", "timezone": ...,
+    # "days": [0..6]} (domain/campaigns.SendingHours); NULL: at any time.
+    sa.Column("marketing_hours", sa.JSON),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("balance_micros >= 0", name="balance_not_negative"),
 )
@@ -169,16 +172,19 @@ batches = sa.Table(
     sa.Column("refused", sa.JSON, nullable=False),
     # With an idempotency key: every recipient's verdict in request order, to replay the answer.
     sa.Column("replay_recipients", sa.JSON),
+    sa.Column("request_hash", sa.String(64)),  # 0004: what an idempotency key was used for
     sa.Column("cost_micros", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("account_id", "idempotency_key"),
 )
 
+# The queue. No foreign keys (0004): a message is written only in its batch's transaction,
+# and the per-row checks cost a third of a million-message launch (docs/decisions/0006).
 messages = sa.Table(
     "messages",
     metadata,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
-    sa.Column("batch_id", Id, sa.ForeignKey("batches.id"), nullable=False, index=True),
-    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("batch_id", Id, nullable=False, index=True),
+    sa.Column("account_id", Id, nullable=False),
     sa.Column("recipient", sa.String(32), nullable=False),
     sa.Column("region", sa.String(3), nullable=False),
     sa.Column("reference", sa.String(64)),
@@ -193,11 +199,15 @@ messages = sa.Table(
     sa.Column("error_code", sa.String(32)),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),  # 0002
     sa.Column("link_id", Id),  # 0002: the link it was last submitted on
+    # 0004: 0 transactional, 1 marketing: a claim takes every due 0 before any due 1.
+    sa.Column("priority", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("text", sa.Text),  # 0004: a personalised text; NULL: the batch's text
     sa.Index("ix_messages_account_recipient_created", "account_id", "recipient", "created_at"),
-    # The queue: what a dispatcher may claim, in due order (0003: a partial index, so that a
-    # claim reads the first rows of one range whatever else the table holds).
+    # The queue: what a dispatcher may claim, in priority then due order (0003: a partial
+    # index, so that a claim reads the first rows of one range whatever else the table holds).
     sa.Index(
         "ix_messages_claimable_due",
+        "priority",
         "due_at",
         postgresql_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
         sqlite_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
@@ -328,4 +338,78 @@ webhook_outbox = sa.Table(
     sa.Column("last_error", sa.String(255)),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_webhook_outbox_status_next", "status", "next_at"),
+)
+
+
+# --- Campaigns and contacts (migration 0004) -------------------------------------------------
+
+contact_lists = sa.Table(
+    "contact_lists",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "name"),
+)
+
+# One row per (account, E.164 number): a contact in several lists is one contact. `region`
+# is read at import so that a campaign prices and screens it without parsing it again;
+# `gsm7`: its name and fields fit the GSM 03.38 alphabet (a personalised text stays GSM-7).
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("region", sa.String(3), nullable=False),
+    sa.Column("name", sa.String(128)),
+    sa.Column("fields", sa.JSON, nullable=False),
+    sa.Column("gsm7", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "number"),
+)
+
+list_members = sa.Table(
+    "list_members",
+    metadata,
+    sa.Column(
+        "list_id", Id, sa.ForeignKey("contact_lists.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("contact_id", Id, sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_list_members_contact_id", "contact_id"),
+)
+
+# A campaign: a draft until launched; launching writes its batch (batch_id) and messages.
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # transactional | marketing
+    sa.Column("status", sa.String(16), nullable=False),  # domain/campaigns.CampaignStatus
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sender", sa.String(32)),
+    sa.Column("force_unicode", sa.Boolean, nullable=False),
+    sa.Column("flash", sa.Boolean, nullable=False),
+    sa.Column("scheduled_at", UtcDateTime),  # the instant, in UTC
+    sa.Column("timezone", sa.String(64), nullable=False),  # how the schedule was given
+    sa.Column("list_ids", sa.JSON, nullable=False),
+    sa.Column("invalid_numbers", sa.JSON, nullable=False),  # explicit numbers that did not parse
+    sa.Column("batch_id", Id, sa.ForeignKey("batches.id")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_campaigns_account_id", "account_id", "id"),
+)
+
+# The explicit numbers of a campaign's audience, parsed when the campaign was written.
+campaign_numbers = sa.Table(
+    "campaign_numbers",
+    metadata,
+    sa.Column(
+        "campaign_id", Id, sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("region", sa.String(3), nullable=False),
 )

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from smsgate import errors
+from smsgate.domain.hours import SendingHours
 
 
 class AccountStatus(StrEnum):
@@ -52,6 +53,7 @@ class Account:
     filtered_words: tuple[str, ...] = ()
     webhook_url: str | None = None
     created_at: datetime | None = None
+    marketing_hours: SendingHours | None = None  # None: marketing may go out at any time
     # HMAC key of webhook signatures, generated with the first webhook URL (kept out of reprs).
     webhook_secret: str | None = field(default=None, repr=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +39,7 @@ class NewBatch:
     cost_micros: int
     # Every recipient in request order; kept only with an idempotency key, to replay answers.
     replay_recipients: Sequence[RefusedRecipient] | None = None
+    request_hash: str | None = None  # with an idempotency key: request_fingerprint(...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class Batch:
     refused: Sequence[RefusedRecipient]
     cost_micros: int
     replay_recipients: Sequence[RefusedRecipient] | None = None
+    request_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +98,10 @@ class MessageFilter:
     recipient: str | None = None
     before_id: int | None = None  # cursor: messages with a smaller id
     limit: int = 50
+
+
+def request_fingerprint(fields: Mapping[str, object]) -> str:
+    """A digest of a send request's content, to tell a replay from a different request that
+    reuses its idempotency key (answered 409, as Stripe and Twilio do)."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

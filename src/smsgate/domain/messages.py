@@ -14,6 +14,7 @@ from smsgate import errors
 class MessageStatus(StrEnum):
     SCHEDULED = "scheduled"  # waiting for its send time
     QUEUED = "queued"  # due, waiting for a dispatcher
+    PAUSED = "paused"  # held by its paused campaign; never claimed until resumed
     SENDING = "sending"  # claimed by a dispatcher under a lease
     SUBMITTED = "submitted"  # the carrier accepted it; waiting for a delivery report
     DELIVERED = "delivered"
@@ -30,11 +31,17 @@ class MessageKind(StrEnum):
     MARKETING = "marketing"
 
 
+def message_priority(kind: MessageKind) -> int:
+    """The queue order of a kind: every due transactional message goes before marketing."""
+    return 0 if kind is MessageKind.TRANSACTIONAL else 1
+
+
 S = MessageStatus
 
 TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
-    S.SCHEDULED: frozenset({S.QUEUED, S.CANCELLED, S.EXPIRED, S.FAILED}),
-    S.QUEUED: frozenset({S.SENDING, S.CANCELLED, S.EXPIRED, S.FAILED, S.REJECTED}),
+    S.SCHEDULED: frozenset({S.QUEUED, S.PAUSED, S.CANCELLED, S.EXPIRED, S.FAILED}),
+    S.QUEUED: frozenset({S.SENDING, S.PAUSED, S.CANCELLED, S.EXPIRED, S.FAILED, S.REJECTED}),
+    S.PAUSED: frozenset({S.SCHEDULED, S.QUEUED, S.CANCELLED}),
     S.SENDING: frozenset({S.QUEUED, S.SUBMITTED, S.REJECTED, S.FAILED, S.EXPIRED}),
     S.SUBMITTED: frozenset({S.DELIVERED, S.UNDELIVERED, S.EXPIRED, S.REJECTED, S.UNKNOWN}),
     S.DELIVERED: frozenset(),
@@ -49,7 +56,7 @@ TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
 FINAL_STATUSES = frozenset(status for status, nexts in TRANSITIONS.items() if not nexts)
 PENDING_STATUSES = frozenset(MessageStatus) - FINAL_STATUSES
 # Statuses that never reached a carrier: their final state earns a refund.
-UNSENT_STATUSES = frozenset({S.SCHEDULED, S.QUEUED, S.SENDING})
+UNSENT_STATUSES = frozenset({S.SCHEDULED, S.QUEUED, S.PAUSED, S.SENDING})
 REFUNDED_STATUSES = frozenset({S.REJECTED, S.FAILED, S.CANCELLED})
 
 

@@ -25,6 +25,10 @@ class PriceTable:
             found = self.prices.get((service, ANY_REGION), DEFAULT_PRICE_MICROS[service])
         return found
 
+    def default_price(self, service: Service) -> int:
+        """Micro-credits per segment (SMS) or message (MMS) where no region price applies."""
+        return self.prices.get((service, ANY_REGION), DEFAULT_PRICE_MICROS[service])
+
     def message_price(self, service: Service, region: str, segments: int) -> int:
         unit = self.unit_price(service, region)
         return unit * segments if service is Service.SMS else unit

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from smsgate.domain.delivery import DeliveryPolicy, retry_delay, status_of_parts
@@ -113,13 +113,48 @@ class DeliveryService:
             if overdue:
                 await self._finish(tx, overdue, now)
             live = [c for c in claimed if c.id not in overdue]
+            if any(c.priority > 0 for c in live):
+                held = await self._hold_quiet_marketing(tx, live, now)
+                live = [c for c in live if c.id not in held]
             missing = sorted({c.batch_id for c in live} - self._contents.keys())
             if missing:
                 self._contents.update(await tx.delivery.batch_contents(missing))
-        jobs = [Job(c, self._contents[c.batch_id]) for c in live]
+        jobs = [
+            Job(c, self._contents[c.batch_id])
+            if c.text is None
+            else Job(c, replace(self._contents[c.batch_id], text=c.text))
+            for c in live
+        ]
         if len(self._contents) > 10_000:
             self._contents.clear()  # a cheap bound; refilled by the next claims
         return jobs
+
+    async def _hold_quiet_marketing(
+        self, tx: Transaction, claimed: Sequence[Claimed], now: datetime
+    ) -> set[int]:
+        """Marketing claimed outside its account's marketing hours goes back to the queue,
+        due at the next opening, with the account's other due marketing (one statement)."""
+        by_account: dict[int, list[int]] = defaultdict(list)
+        for c in claimed:
+            if c.priority > 0:
+                by_account[c.account_id].append(c.id)
+        held: set[int] = set()
+        for account_id, ids in sorted(by_account.items()):
+            account = await tx.accounts.get(account_id)
+            hours = account.marketing_hours if account is not None else None
+            if hours is None or hours.allows(now):
+                continue
+            opening = hours.next_opening(now)
+            moved = await tx.delivery.hold_marketing(account_id, ids, opening, now)
+            held.update(ids)
+            log.info(
+                "marketing of account %s held until %s: %d messages",
+                account_id,
+                opening.isoformat(),
+                moved,
+                extra={"event": "marketing_held", "account_id": account_id},
+            )
+        return held
 
     # --- outcomes of submission -------------------------------------------------------------
 

@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 from smsgate import errors
 from smsgate.domain import accounts as account_rules
 from smsgate.domain.accounts import Account, Service
-from smsgate.domain.batches import Batch, Message, NewBatch, NewMessage, RefusedRecipient
+from smsgate.domain.batches import (
+    Batch,
+    Message,
+    NewBatch,
+    NewMessage,
+    RefusedRecipient,
+    request_fingerprint,
+)
 from smsgate.domain.messages import MessageKind, MessageStatus
 from smsgate.domain.recipients import (
     Recipient,
@@ -131,17 +138,21 @@ class SendingService:
             raise errors.FilteredContent("the text contains a filtered word", word=word)
         first_pass = read_recipients(request.recipients, account.default_country)
 
+        fingerprint = None
         if request.idempotency_key and not request.test:
-            replay = await self._replay(account.id, request.idempotency_key)
+            fingerprint = fingerprint_of(request)
+            replay = await self._replay(account.id, request.idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         try:
-            return await self._charge_and_queue(account, request, plan, scheduled_at, first_pass)
+            return await self._charge_and_queue(
+                account, request, plan, scheduled_at, first_pass, fingerprint
+            )
         except errors.Conflict:
-            if not request.idempotency_key:
+            if not request.idempotency_key or fingerprint is None:
                 raise
             # Two requests raced with the same key: the other one won; answer as it did.
-            replay = await self._replay(account.id, request.idempotency_key)
+            replay = await self._replay(account.id, request.idempotency_key, fingerprint)
             if replay is None:
                 raise
             return replay
@@ -153,6 +164,7 @@ class SendingService:
         plan: SegmentPlan,
         scheduled_at: datetime | None,
         first_pass: list[RecipientVerdict],
+        fingerprint: str | None,
     ) -> SendOutcome:
         now = self._clock.now()
         # Limits that count past sending must see every concurrent request: lock the account
@@ -241,6 +253,7 @@ class SendingService:
                 ]
                 if request.idempotency_key
                 else None,
+                request_hash=fingerprint,
             )
             batch_id = await tx.batches.add(batch)
             ids = await tx.batches.add_messages(batch, batch_id, new_messages, str(status))
@@ -265,15 +278,36 @@ class SendingService:
             balance_micros=balance,
         )
 
-    async def _replay(self, account_id: int, key: str) -> SendOutcome | None:
+    async def _replay(self, account_id: int, key: str, fingerprint: str) -> SendOutcome | None:
         async with self._store.transaction() as tx:
             batch = await tx.batches.by_idempotency_key(account_id, key)
             if batch is None:
                 return None
+            if batch.request_hash is not None and batch.request_hash != fingerprint:
+                raise errors.Conflict(
+                    "this Idempotency-Key was already used with a different request",
+                    idempotency_key=key,
+                )
             messages = await tx.batches.messages_of_batch(account_id, batch.id)
             charge = await tx.ledger.charge_of(account_id, batch.id)
         balance = charge.balance_after_micros if charge is not None else 0
         return replay_outcome(batch, messages, balance)
+
+
+def fingerprint_of(request: SendRequest) -> str:
+    """What makes two send requests the same request, for their idempotency key."""
+    return request_fingerprint(
+        {
+            "to": [[r.raw, r.reference] for r in request.recipients],
+            "text": request.text,
+            "sender": request.sender,
+            "scheduled_at": request.scheduled_at.isoformat() if request.scheduled_at else None,
+            "kind": str(request.kind),
+            "unicode": request.force_unicode,
+            "flash": request.flash,
+            "service": str(request.service),
+        }
+    )
 
 
 def has_usage_limits(account: Account) -> bool:

@@ -19,6 +19,7 @@ S = MessageStatus
 EXPECTED_REPORTS = {
     S.SCHEDULED: 0,
     S.QUEUED: 0,
+    S.PAUSED: 0,
     S.SENDING: 0,
     S.SUBMITTED: 1,
     S.DELIVERED: 3,
@@ -80,7 +81,7 @@ async def test_smsfactor_campaign_reports_each_recipient_status_and_gsmsmsid(
     assert (campaign["delivered"], campaign["error"], campaign["expired"]) == ("1", "3", "1")
     assert campaign["total"] == str(len(statuses))
     assert campaign["cost"] == str(len(statuses))
-    assert campaign["delivery_rate"] == "10"  # 1 delivered of the 10 not cancelled
+    assert campaign["delivery_rate"] == "9"  # 1 delivered of the 11 not cancelled
 
 
 async def test_smsfactor_campaign_all_delivered_is_sent_at_full_rate(

@@ -114,6 +114,7 @@ EXPIRED_UNSENT = 11  # validity ran out before any carrier took it
 DELIVERY_STATUS: dict[MessageStatus, int] = {
     MessageStatus.SCHEDULED: IN_QUEUE,
     MessageStatus.QUEUED: IN_QUEUE,
+    MessageStatus.PAUSED: IN_QUEUE,
     MessageStatus.SENDING: 0,
     MessageStatus.SUBMITTED: 5,
     MessageStatus.DELIVERED: 1,

@@ -23,6 +23,7 @@ _REACHED_CARRIER = frozenset({S.SUBMITTED, S.DELIVERED, S.UNDELIVERED, S.UNKNOWN
 _SMS_STATUS = {
     S.SCHEDULED: "WaitForSend",
     S.QUEUED: "InQueue",
+    S.PAUSED: "WaitForSend",
     S.SENDING: "Sending",
     S.SUBMITTED: "Sent",
     S.DELIVERED: "Sent",

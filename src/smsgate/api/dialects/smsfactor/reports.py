@@ -45,6 +45,7 @@ S = MessageStatus
 DELIVERY_STATUSES: dict[MessageStatus, Dlr] = {
     S.SCHEDULED: Dlr.NOT_SENT,
     S.QUEUED: Dlr.NOT_SENT,
+    S.PAUSED: Dlr.NOT_SENT,  # its campaign is paused
     S.SENDING: Dlr.NOT_SENT,  # claimed by a dispatcher, not yet accepted by a carrier
     S.SUBMITTED: Dlr.SENT,
     S.DELIVERED: Dlr.DELIVERED,
