@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smsgate.cli.lists import ImportMeter
+from smsgate.cli.list_output import ImportMeter
 from smsgate.domain.contacts import ImportReport
 from tests.cli.invoking import invoke, invoke_json
 

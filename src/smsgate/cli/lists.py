@@ -1,8 +1,9 @@
 """`smsgate lists ...`: an account's contact lists, CSV import and export, contacts one by one.
 
 `import` streams the file (memory stays flat whatever its size) with a progress bar on stderr
-when it is a terminal; `--report FILE` gets every problem row, the summary the first ones.
-`export` writes while it reads, so it prints from inside the event loop.
+when it is a terminal; `--report FILE` gets every problem row, the summary the first ones
+(printing: cli/list_output.py). `export` writes while it reads, so it prints from inside the
+event loop.
 """
 
 from __future__ import annotations
@@ -10,19 +11,27 @@ from __future__ import annotations
 import csv
 import os
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict
-from typing import IO, Any, TextIO, TypeVar
+from typing import IO, TextIO, TypeVar
 
 import click
 
 from smsgate import errors
 from smsgate.bootstrap import Gateway
 from smsgate.cli import output as out
+from smsgate.cli.list_output import (
+    ImportMeter,
+    contact_json,
+    counts_json,
+    echo_contacts,
+    echo_report,
+    list_json,
+    report_json,
+)
 from smsgate.cli.runtime import CliContext
 from smsgate.domain.accounts import Account
-from smsgate.domain.contacts import Contact, ContactInput, ContactList, ImportReport, RowProblem
+from smsgate.domain.contacts import ContactInput, ContactList, ImportReport, RowProblem
 from smsgate.services.contacts import AddOutcome, ContactPage
 
 T = TypeVar("T")
@@ -30,30 +39,6 @@ T = TypeVar("T")
 account_option = click.option(
     "--account", "-a", "username", required=True, metavar="USERNAME", help="The lists' owner."
 )
-SHOWN_PROBLEMS = 10
-BAR_WIDTH = 24
-
-
-def list_json(found: ContactList) -> dict[str, Any]:
-    return asdict(found) | {"created_at": out.iso(found.created_at)}
-
-
-def contact_json(contact: Contact) -> dict[str, Any]:
-    return asdict(contact) | {"created_at": out.iso(contact.created_at)}
-
-
-def counts_json(report: ImportReport) -> dict[str, int]:
-    names = ("rows", "imported", "updated", "added", "invalid", "duplicate")
-    return {name: getattr(report, name) for name in names}
-
-
-def report_json(report: ImportReport) -> dict[str, Any]:
-    problems = [asdict(p) for p in report.problems]
-    return {
-        "counts": counts_json(report),
-        "problems": problems,
-        "left_out": report.problems_left_out,
-    }
 
 
 def run_on_list(
@@ -69,26 +54,6 @@ def run_on_list(
         return await work(gw, account, await gw.contacts.list_named(account, name))
 
     return obj.run(session)
-
-
-def echo_contacts(contacts: list[Contact]) -> None:
-    out.echo_table(
-        ["ID", "NUMBER", "NAME", "FIELDS", "OPTED OUT"],
-        [
-            [
-                str(c.id),
-                c.number,
-                out.shown(c.name),
-                out.shown(dict(c.fields)),
-                out.shown(c.opted_out),
-            ]
-            for c in contacts
-        ],
-        right=(0,),
-        colour=lambda column, text: (
-            out.bad(text) if column == 4 and text.strip() == "yes" else text
-        ),
-    )
 
 
 @click.group()
@@ -190,34 +155,6 @@ def delete_list(obj: CliContext, name: str, username: str, as_json: bool) -> Non
         click.echo(f"deleted list {found.name} ({found.size:,} memberships)")
 
 
-class ImportMeter:
-    """The progress bar: rows done, rows per second, and how far into the file."""
-
-    def __init__(self, total_bytes: int, show: bool) -> None:
-        self.total_bytes = max(total_bytes, 1)
-        self.bytes_read = 0
-        self.show = show
-        self.started = time.monotonic()
-
-    def elapsed_s(self) -> float:
-        return max(time.monotonic() - self.started, 1e-6)
-
-    def line(self, rows: int) -> str:
-        share = min(self.bytes_read / self.total_bytes, 1.0)
-        filled = round(share * BAR_WIDTH)
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        rate = rows / self.elapsed_s()
-        return f"[{bar}] {share:4.0%}  {rows:,} rows  {rate:,.0f} rows/s"
-
-    def update(self, report: ImportReport) -> None:
-        if self.show:
-            click.echo("\r" + self.line(report.rows), nl=False, err=True)
-
-    def finish(self) -> None:
-        if self.show:
-            click.echo(err=True)
-
-
 def file_lines(handle: IO[bytes], meter: ImportMeter) -> Iterator[str]:
     """The file's lines as UTF-8 text (a BOM dropped), counting the bytes read."""
     for number, raw in enumerate(handle, start=1):
@@ -227,37 +164,6 @@ def file_lines(handle: IO[bytes], meter: ImportMeter) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise errors.InvalidRequest(f"line {number} of the file is not UTF-8 text") from exc
         yield line.removeprefix("\ufeff") if number == 1 else line
-
-
-def echo_report(name: str, report: ImportReport, elapsed_s: float, report_file: str | None) -> None:
-    rate = report.rows / max(elapsed_s, 1e-6)
-    click.echo(
-        out.heading(
-            f"imported into {name}: {report.rows:,} rows in {elapsed_s:.1f} s ({rate:,.0f} rows/s)"
-        )
-    )
-    out.echo_fields(
-        [
-            ("new contacts", f"{report.imported:,}"),
-            ("known contacts", f"{report.updated:,} (details updated)"),
-            ("added to list", f"{report.added:,}"),
-            ("duplicate", f"{report.duplicate:,} (in the list already)"),
-            ("invalid", out.bad(f"{report.invalid:,}") if report.invalid else "0"),
-        ],
-        indent=2,
-    )
-    if report.problems:
-        shown = report.problems[:SHOWN_PROBLEMS]
-        total = report.invalid + report.duplicate
-        click.echo()
-        click.echo(f"problems ({len(shown)} of {total:,} shown):")
-        out.echo_table(
-            ["ROW", "VALUE", "REASON"],
-            [[str(p.row), p.value, str(p.reason)] for p in shown],
-            right=(0,),
-        )
-    if report_file is not None:
-        click.echo(f"every problem row is in {report_file}")
 
 
 @lists.command(name="import")
