@@ -226,3 +226,16 @@ async def test_flood_and_country_limits_per_recipient(
     )
     counts = second.json()["counts"]
     assert (counts["flood"], counts["country_limit"], counts["accepted"]) == (1, 1, 1)
+
+
+async def test_prices_lists_each_country_price_and_the_defaults(
+    client: httpx.AsyncClient, gateway: Gateway, auth: dict[str, str]
+) -> None:
+    await gateway.accounts.set_price(Service.SMS, "IR", 250_000)
+    response = await client.get("/api/v1/prices", headers=auth)
+    assert response.status_code == 200
+    assert response.json() == {
+        "prices": [{"service": "sms", "country": "IR", "price": "0.25"}],
+        "default": {"sms": "1", "mms": "5"},
+    }
+    assert (await client.get("/api/v1/prices")).status_code == 401

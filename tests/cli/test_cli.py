@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import socket
 import subprocess
 import sys
 import time
@@ -170,6 +169,20 @@ def test_prices_set_changes_the_cost_of_a_send() -> None:
     assert outcome["balance"] == "10"
 
 
+def test_prices_list_shows_what_was_set_and_the_defaults() -> None:
+    invoke("prices", "set", "sms", "fr", "0.05")
+    invoke("prices", "set", "sms", "*", "0.2")
+    listed = invoke_json("prices", "list")
+    assert listed == {
+        "prices": [
+            {"service": "sms", "region": "*", "price": "0.2"},
+            {"service": "sms", "region": "FR", "price": "0.05"},
+        ],
+        "default": {"sms": "0.2", "mms": "5"},
+    }
+    assert "any other country" in invoke("prices", "list").stdout
+
+
 def test_send_json_valid_and_invalid_number_queues_one_and_charges() -> None:
     create_account("alice", "--credit", "10")
     outcome = invoke_json("send", "alice", "--to", "+33612345678", "--to", "12", "--text", "Hi")
@@ -230,18 +243,12 @@ def test_exit_code_table_covers_every_leaf_error() -> None:
     assert exit_code_for(Unlisted("x")) is ExitCode.NOT_FOUND
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.mark.e2e
-def test_serve_demo_prints_a_key_the_running_api_accepts(tmp_path: Path) -> None:
-    port = free_port()
+def test_serve_demo_on_port_0_prints_its_port_and_a_key_the_running_api_accepts(
+    tmp_path: Path,
+) -> None:
     command = [sys.executable, "-m", "smsgate.cli", "serve", "--demo", "--json"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--port", "0"]
     log = tmp_path / "serve.log"
     with (
         log.open("wb") as stderr,
@@ -255,7 +262,9 @@ def test_serve_demo_prints_a_key_the_running_api_accepts(tmp_path: Path) -> None
             banner = json.loads(server.stdout.readline() if ready else b"null")
             assert banner is not None, log.read_text()
             url, key = banner["base_url"], banner["demo"]["api_key"]
+            port = int(url.rsplit(":", 1)[1])
             assert url == f"http://127.0.0.1:{port}"
+            assert port > 0
             deadline = time.monotonic() + SERVE_TIMEOUT_S
             while True:
                 try:

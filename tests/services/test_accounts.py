@@ -83,3 +83,30 @@ async def test_keys_several_per_account_each_revocable(gateway: Gateway) -> None
     assert (await gateway.accounts.authenticate_key(first.key)).username == "alice"
     with pytest.raises(errors.NotFound):
         await gateway.accounts.revoke_key("alice", str(second.id))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"daily_limit": -1},
+        {"daily_limit": "10"},
+        {"flood_limit_24h": 0},
+        {"allowed_countries": ["France"]},
+        {"default_country": "fr"},
+        {"country_monthly_limits": {"FR": -5}},
+        {"web_service_enabled": "yes"},
+        {"filtered_words": [""]},
+        {"webhook_url": "ftp://example.com/hook"},
+        {"services": ["fax"]},
+        {"marketing_hours": {"start": "20:00", "end": "08:00"}},
+        {"balance_micros": 10**12},
+        {"password_hash": "x"},
+    ],
+)
+async def test_update_settings_refuses_values_an_account_cannot_hold(
+    gateway: Gateway, fields: dict[str, object]
+) -> None:
+    before, _ = await gateway.accounts.create(NewAccount(username="alice", password="secret-pw"))
+    with pytest.raises(errors.InvalidRequest):
+        await gateway.accounts.update_settings("alice", **fields)
+    assert await gateway.accounts.get("alice") == before

@@ -128,3 +128,24 @@ def set_price(obj: CliContext, service: str, region: str, price_micros: int, as_
     unit = "segment" if chosen is Service.SMS else "message"
     where = "any other country" if region == "*" else region.upper()
     click.echo(f"{service} to {where}: {out.credits(price_micros)} per {unit}")
+
+
+@prices.command(name="list")
+@out.json_option
+@click.pass_obj
+def list_prices(obj: CliContext, as_json: bool) -> None:
+    """Show every price set; other countries cost the service's `*` price or the default."""
+    table = obj.run(lambda gw: gw.accounts.price_table())
+    listed = [
+        {"service": str(service), "region": region, "price": format_credits(price)}
+        for service, region, price in table.listed()
+    ]
+    defaults = {str(s): format_credits(table.default_price(s)) for s in Service}
+    if as_json:
+        out.echo_json({"prices": listed, "default": defaults})
+        return
+    for item in listed:
+        where = "any other country" if item["region"] == "*" else item["region"]
+        click.echo(f"{item['service']:<4} {where:<18} {item['price']}")
+    for service, price in defaults.items():
+        click.echo(f"{service:<4} {'(default)':<18} {price}")

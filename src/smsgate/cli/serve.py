@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -165,6 +166,9 @@ async def serve_gateway(
             "(or start with `smsgate serve --migrate`)"
         )
     access = await ensure_demo_account(gateway) if demo else None
+    # Bound before the banner, so that it names the real port (--port 0 takes a free one).
+    sock = listening_socket(host, port)
+    port = int(sock.getsockname()[1])
     echo_banner(base_url(settings.public_url, host, port), access, as_json)
     async with contextlib.AsyncExitStack() as stack:
         if access is not None:
@@ -173,13 +177,27 @@ async def serve_gateway(
                 echo_demo_carrier(carrier)
         if settings.dispatch:
             await stack.enter_async_context(delivery_running(gateway))
-        await _serve_http(gateway, host, port)
+        await _serve_http(gateway, sock)
 
 
-async def _serve_http(gateway: Gateway, host: str, port: int) -> None:
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port (0: any free port), handed to uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+async def _serve_http(gateway: Gateway, sock: socket.socket) -> None:
     from smsgate.api.app import create_api  # the web stack, only for this command
 
     settings = gateway.settings
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         create_api(gateway),
         host=host,
@@ -189,7 +207,8 @@ async def _serve_http(gateway: Gateway, host: str, port: int) -> None:
         server_header=False,
     )
     log.info("serving on %s:%d", host, port, extra={"event": "server_starting"})
-    await GatewayServer(config).serve()
+    with sock:
+        await GatewayServer(config).serve(sockets=[sock])
     log.info("server stopped", extra={"event": "server_stopped"})
 
 

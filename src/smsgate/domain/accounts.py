@@ -6,6 +6,7 @@ request is judged against one consistent view of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,3 +106,64 @@ def find_filtered_word(account: Account, text: str) -> str | None:
         if word and word.casefold() in folded:
             return word
     return None
+
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def _limit(name: str, value: object, minimum: int) -> None:
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or value < minimum
+    ):
+        raise errors.InvalidRequest(f"{name} must be a whole number >= {minimum}, or none")
+
+
+def _countries(name: str, values: object) -> None:
+    if not isinstance(values, list | tuple | frozenset | set) or not all(
+        isinstance(v, str) and _COUNTRY.fullmatch(v) for v in values
+    ):
+        raise errors.InvalidRequest(f"{name} must be two-letter ISO country codes")
+
+
+def check_settings(fields: Mapping[str, object]) -> None:
+    """Refuse settings an account cannot hold, whoever asks (CLI, admin API, tests): limits
+    that are not counts, countries that are not ISO codes, a webhook that is not http(s),
+    unreadable marketing hours, or a field that is not a setting."""
+    for name, value in fields.items():
+        if name == "daily_limit":
+            _limit(name, value, 0)
+        elif name == "flood_limit_24h":
+            _limit(name, value, 1)
+        elif name in ("allowed_countries", "default_country"):
+            if value is not None:
+                _countries(name, [value] if name == "default_country" else value)
+        elif name == "country_monthly_limits":
+            if not isinstance(value, Mapping):
+                raise errors.InvalidRequest("country_monthly_limits must map countries to counts")
+            _countries(name, list(value))
+            for count in value.values():
+                _limit(name, count, 0)
+        elif name == "web_service_enabled":
+            if not isinstance(value, bool):
+                raise errors.InvalidRequest("web_service_enabled must be true or false")
+        elif name == "filtered_words":
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(w, str) and w.strip() for w in value
+            ):
+                raise errors.InvalidRequest("filtered_words must be non-empty words")
+        elif name == "webhook_url":
+            if value is not None and (
+                not isinstance(value, str) or not value.startswith(("http://", "https://"))
+            ):
+                raise errors.InvalidRequest("webhook_url must be an http(s):// URL, or none")
+        elif name == "services":
+            known = {str(s) for s in Service}
+            if not isinstance(value, list | tuple) or not value or not set(value) <= known:
+                raise errors.InvalidRequest(f"services must be some of {sorted(known)}")
+        elif name == "marketing_hours":
+            if value is not None:
+                if not isinstance(value, Mapping):
+                    raise errors.InvalidRequest("marketing_hours must be {start, end, ...}")
+                SendingHours.from_json(value)
+        elif name != "webhook_secret":
+            raise errors.InvalidRequest(f"{name} is not an account setting")

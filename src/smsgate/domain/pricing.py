@@ -25,6 +25,13 @@ class PriceTable:
             found = self.prices.get((service, ANY_REGION), DEFAULT_PRICE_MICROS[service])
         return found
 
+    def listed(self) -> list[tuple[Service, str, int]]:
+        """(service, region, price) of every price set, regions in order, "*" first."""
+        return sorted(
+            ((service, region, price) for (service, region), price in self.prices.items()),
+            key=lambda item: (str(item[0]), item[1] != ANY_REGION, item[1]),
+        )
+
     def default_price(self, service: Service) -> int:
         """Micro-credits per segment (SMS) or message (MMS) where no region price applies."""
         return self.prices.get((service, ANY_REGION), DEFAULT_PRICE_MICROS[service])

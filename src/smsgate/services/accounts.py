@@ -23,6 +23,7 @@ from smsgate import errors
 from smsgate.domain import accounts as account_rules
 from smsgate.domain.accounts import Account, AccountStatus, Line, Service
 from smsgate.domain.phones import parse_phone
+from smsgate.domain.pricing import PriceTable
 from smsgate.ports import Accounts, ApiKeyRecord, Clock, LedgerEntry, SecretHasher, Store
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,7 @@ class AccountService:
 
     async def update_settings(self, username: str, **fields: object) -> Account:
         """Change plain settings (limits, countries, words, webhook, switches)."""
+        account_rules.check_settings(fields)
         async with self._store.transaction(write=True) as tx:
             account = await self._require(tx.accounts, username)
             if fields.get("webhook_url") and account.webhook_secret is None:
@@ -314,6 +316,11 @@ class AccountService:
         async with self._store.transaction() as tx:
             account_id, _ = await self._blacklist_owner(tx.accounts, username)
             return await tx.blacklist.list(account_id)
+
+    async def price_table(self) -> PriceTable:
+        """Every price set, and the defaults for countries without one."""
+        async with self._store.transaction() as tx:
+            return await tx.prices.table()
 
     async def set_price(self, service: Service, region: str, price_micros: int) -> None:
         region = region.upper()

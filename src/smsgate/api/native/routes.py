@@ -18,7 +18,7 @@ from smsgate.api.native.schemas import (
     render_message,
     render_send,
 )
-from smsgate.domain.accounts import Account
+from smsgate.domain.accounts import Account, Service
 from smsgate.domain.batches import MessageFilter
 from smsgate.domain.inbound import InboxFilter
 from smsgate.domain.messages import MessageKind, MessageStatus
@@ -126,6 +126,21 @@ async def cancel_batch(batch_id: int, request: Request, account: CurrentAccount)
 async def get_balance(request: Request, account: CurrentAccount) -> JsonResponse:
     balance = await gateway_of(request).queries.balance(account)
     return JsonResponse({"balance": format_credits(balance), "unit": "credits"})
+
+
+@router.get("/prices", response_class=JsonResponse)
+async def get_prices(request: Request, account: CurrentAccount) -> JsonResponse:
+    """What one SMS segment or MMS costs per destination country; others cost `default`."""
+    table = await gateway_of(request).accounts.price_table()
+    return JsonResponse(
+        {
+            "prices": [
+                {"service": str(service), "country": region, "price": format_credits(price)}
+                for service, region, price in table.listed()
+            ],
+            "default": {str(s): format_credits(table.default_price(s)) for s in Service},
+        }
+    )
 
 
 @router.get("/inbox", response_class=JsonResponse)
