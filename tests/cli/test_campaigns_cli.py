@@ -163,12 +163,12 @@ def test_campaigns_schedule_without_offset_is_local_to_its_timezone(alice: str) 
     draft = invoke_json(
         "campaigns", "create", "-a", alice, "--name", "c", "--text", "hi",
         "--number", numbers(0, 1)[0], "--schedule", local.isoformat(),
-        "--timezone", "Europe/Paris", "--type", "transactional", "--launch",
+        "--timezone", "Europe/Paris", "--type", "marketing", "--launch",
     )  # fmt: skip
     instant = local.replace(tzinfo=paris).astimezone(UTC)
     campaign = draft["campaign"]
     assert campaign["schedule_at"] == instant.isoformat().replace("+00:00", "Z")
-    assert (campaign["timezone"], campaign["type"]) == ("Europe/Paris", "transactional")
+    assert (campaign["timezone"], campaign["type"]) == ("Europe/Paris", "marketing")
     assert (campaign["status"], campaign["progress"]) == ("scheduled", {"scheduled": 1})
 
 

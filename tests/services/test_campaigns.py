@@ -357,3 +357,47 @@ async def test_personalised_segments_counted_in_sql_match_the_text_rules(
         exact = plan_segments(text).segments
         tricky = any(c in "{}[]~€^|\\\f" or ord(c) > 0xFFFF for c in text)
         assert segments == exact or (tricky and segments == exact + 1), (text, segments, exact)
+
+
+async def test_marketing_held_over_a_weekend_goes_out_monday_and_does_not_expire(
+    gateway: Gateway, clock: FrozenClock
+) -> None:
+    """Validity (48 h) runs from the opening a held message waits for, not from its creation."""
+    alice = await account_named(gateway, "alice")
+    hours = SendingHours(time(8), time(20), "Europe/Paris", frozenset(range(5)))  # Mon-Fri
+    await gateway.accounts.update_settings("alice", marketing_hours=hours.as_json())
+    clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # Friday 21:00 in Paris
+    await gateway.sending.send(
+        alice, SendRequest([Recipient(numbers(0, 1)[0])], "promo", kind=MessageKind.MARKETING)
+    )
+    draft = await gateway.campaigns.create(
+        alice, CampaignDraft(name="c", text="promo", numbers=numbers(1, 2))
+    )
+    launched = await gateway.campaigns.launch(alice, draft.campaign.id)
+    assert launched.view.status_counts == {"scheduled": 2}
+    assert await gateway.delivery.claim(10) == []  # the API one is claimed, then held
+
+    clock.set(datetime(2026, 11, 30, 7, 0, tzinfo=UTC))  # Monday 08:00 in Paris, 59 h later
+    jobs = await gateway.delivery.claim(10)
+    assert sorted(j.message.recipient for j in jobs) == numbers(0, 3)
+
+
+async def test_transactional_campaign_goes_at_once_whatever_its_schedule(
+    gateway: Gateway,
+) -> None:
+    alice = await account_named(gateway, "alice")
+    draft = await gateway.campaigns.create(
+        alice,
+        CampaignDraft(
+            name="c",
+            text="your order shipped",
+            kind=MessageKind.TRANSACTIONAL,
+            numbers=numbers(0, 2),
+            scheduled_at=datetime(2026, 12, 1, 9, 0),
+            timezone="Europe/Paris",
+        ),
+    )
+    assert draft.campaign.scheduled_at is None
+    launched = await gateway.campaigns.launch(alice, draft.campaign.id)
+    assert launched.view.status is C.SENDING
+    assert len(await gateway.delivery.claim(10)) == 2

@@ -239,7 +239,9 @@ class SqlCampaigns:
             price * screened.c.segments,
             sa.literal(str(status)),
             sa.literal(due_at, t.UtcDateTime),
-            sa.literal(plan.campaign.scheduled_at, t.UtcDateTime),
+            # When it may first go out: its validity runs from there (held by marketing
+            # hours, that is the opening, not the campaign's time).
+            sa.literal(due_at if due_at > now else plan.campaign.scheduled_at, t.UtcDateTime),
             sa.literal(now, t.UtcDateTime),
             sa.literal(now, t.UtcDateTime),
             sa.literal(message_priority(plan.campaign.kind), sa.SmallInteger),

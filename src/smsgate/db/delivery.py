@@ -150,7 +150,13 @@ class SqlDelivery:
             result = await self._conn.execute(
                 t.messages.update()
                 .where(self._in(m.id, sorted(claimed)), m.status == str(S.SENDING))
-                .values(status=str(S.QUEUED), due_at=until, attempts=m.attempts - 1, updated_at=now)
+                .values(
+                    status=str(S.QUEUED),
+                    due_at=until,
+                    scheduled_at=until,  # its validity runs from the opening
+                    attempts=m.attempts - 1,
+                    updated_at=now,
+                )
             )
             moved += int(result.rowcount or 0)
         result = await self._conn.execute(
@@ -161,7 +167,7 @@ class SqlDelivery:
                 m.status.in_([str(S.SCHEDULED), str(S.QUEUED)]),
                 m.due_at < until,
             )
-            .values(due_at=until, updated_at=now)
+            .values(due_at=until, scheduled_at=until, updated_at=now)
         )
         return moved + int(result.rowcount or 0)
 

@@ -186,7 +186,8 @@ class Delivery(Protocol):
         self, account_id: int, claimed: Sequence[int], until: datetime, now: datetime
     ) -> int:
         """Put `claimed` (marketing, sending) back in the queue, and every unclaimed marketing
-        message of the account due before `until`, to be due at `until`; how many moved."""
+        message of the account due before `until`, to be due (and scheduled: validity counts
+        from there) at `until`; how many moved."""
         ...
 
     async def queue_counts(self) -> dict[str, int]: ...

@@ -115,6 +115,10 @@ class CampaignService:
         if draft.scheduled_at is not None:
             instant = schedule_instant(draft.scheduled_at, draft.timezone)
             scheduled_at = self._checks.check_schedule(instant, now)
+        if draft.kind is MessageKind.TRANSACTIONAL:
+            # Transactional campaigns go at once; only marketing waits for its schedule (the
+            # vendors' rule, e.g. Spread's SendMMS). The schedule was still checked above.
+            scheduled_at = None
         parsed = read_recipients([Recipient(n) for n in draft.numbers], account.default_country)
         numbers = [(v.number, v.region or "") for v in parsed if v.accepted and v.number]
         invalid = [v.raw for v in parsed if v.verdict is Verdict.INVALID]
@@ -194,10 +198,10 @@ class CampaignService:
             if word is not None:
                 raise errors.FilteredContent("the text contains a filtered word", word=word)
             plan = await self._plan(tx, current, campaign)
-            message_status = MessageStatus.QUEUED if due_now else MessageStatus.SCHEDULED
             due_at = campaign.scheduled_at if campaign.scheduled_at and not due_now else now
             if campaign.kind is MessageKind.MARKETING and current.marketing_hours is not None:
                 due_at = current.marketing_hours.next_opening(due_at)
+            message_status = MessageStatus.SCHEDULED if due_at > now else MessageStatus.QUEUED
             listed = await tx.campaigns.listed(campaign)
             prices = await tx.prices.table()
             # Screened and written in one go; anything refused below rolls it all back.
