@@ -401,3 +401,30 @@ async def test_transactional_campaign_goes_at_once_whatever_its_schedule(
     launched = await gateway.campaigns.launch(alice, draft.campaign.id)
     assert launched.view.status is C.SENDING
     assert len(await gateway.delivery.claim(10)) == 2
+
+
+@pytest.mark.parametrize(
+    ("draft", "error"),
+    [
+        (CampaignDraft(name=" ", text="hi", numbers=["+33612345600"]), errors.InvalidRequest),
+        (CampaignDraft(name="c", text="", numbers=["+33612345600"]), errors.EmptyText),
+        (
+            CampaignDraft(name="c", text="hi", sender="S" * 33, numbers=["+33612345600"]),
+            errors.InvalidRequest,
+        ),
+        (CampaignDraft(name="c", text="hi", numbers=["12"]), errors.NoRecipients),
+        (CampaignDraft(name="c", text="hi", lists=[999]), errors.NotFound),
+        (
+            CampaignDraft(name="c", text="hi", numbers=["+33612345600"], timezone="Mars/Base"),
+            errors.InvalidSchedule,
+        ),
+        (CampaignDraft(name="c", text="x" * 2000, numbers=["+33612345600"]), errors.TextTooLong),
+    ],
+)
+async def test_campaign_draft_with_bad_input_is_refused_and_nothing_written(
+    gateway: Gateway, draft: CampaignDraft, error: type[Exception]
+) -> None:
+    alice = await account_named(gateway, "alice")
+    with pytest.raises(error):
+        await gateway.campaigns.create(alice, draft)
+    assert await gateway.campaigns.list(alice) == []

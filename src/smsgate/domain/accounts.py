@@ -97,6 +97,13 @@ def check_sender(account: Account, sender: str | None, line: Line | None) -> Non
     raise errors.SenderNotAllowed(f"sender {sender!r} is not allowed", sender=sender)
 
 
+def check_words(account: Account, text: str) -> None:
+    """Refuse a text holding one of the account's filtered words."""
+    word = find_filtered_word(account, text)
+    if word is not None:
+        raise errors.FilteredContent("the text contains a filtered word", word=word)
+
+
 def find_filtered_word(account: Account, text: str) -> str | None:
     """The first of the account's filtered words found in the text (case-insensitive)."""
     if not account.filtered_words:

@@ -36,7 +36,7 @@ from smsgate.domain.pricing import PriceTable
 from smsgate.domain.recipients import Recipient, Verdict, read_recipients
 from smsgate.domain.text import Encoding, is_gsm7
 from smsgate.ports import Clock, FanOut, ScreenedGroup, Store, Transaction
-from smsgate.services.sending import SendingPolicy, SendingService
+from smsgate.services.sending import SendingPolicy, SendingService, current_sender
 
 log = logging.getLogger(__name__)
 C = CampaignStatus
@@ -103,6 +103,8 @@ class CampaignService:
             raise errors.InvalidRequest("a campaign needs a name of 1 to 128 characters")
         if not draft.text:
             raise errors.EmptyText("the message text is empty")
+        if draft.sender and len(draft.sender) > 32:
+            raise errors.InvalidRequest("a sender id has at most 32 characters")
         if len(draft.numbers) > self._policy.max_numbers:
             raise errors.TooManyRecipients(
                 f"at most {self._policy.max_numbers} explicit numbers; use a contact list",
@@ -187,16 +189,10 @@ class CampaignService:
             campaign = await self._require(tx, account, campaign_id, lock=True)
             due_now = campaign.scheduled_at is None or campaign.scheduled_at <= now
             status = transition(campaign.status, C.SENDING if due_now else C.SCHEDULED)
-            current = await tx.accounts.get(account.id, lock=True)
-            if current is None:
-                raise errors.AuthenticationFailed("the account no longer exists")
-            account_rules.check_may_send(current, Service.SMS, now)
-            if campaign.sender:
-                line = await tx.accounts.line(current.id, campaign.sender)
-                account_rules.check_sender(current, campaign.sender, line)
-            word = account_rules.find_filtered_word(current, campaign.text)
-            if word is not None:
-                raise errors.FilteredContent("the text contains a filtered word", word=word)
+            current = await current_sender(
+                tx, account.id, Service.SMS, campaign.sender, now, lock=True
+            )
+            account_rules.check_words(current, campaign.text)
             plan = await self._plan(tx, current, campaign)
             due_at = campaign.scheduled_at if campaign.scheduled_at and not due_now else now
             if campaign.kind is MessageKind.MARKETING and current.marketing_hours is not None:

@@ -35,7 +35,7 @@ from smsgate.domain.recipients import (
     screen_recipients,
 )
 from smsgate.domain.text import SegmentPlan, plan_segments
-from smsgate.ports import Clock, Store
+from smsgate.ports import Clock, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,7 @@ class SendingService:
         plan = self.plan_text(request.text, request.force_unicode)
         scheduled_at = self.check_schedule(request.scheduled_at, now)
         account_rules.check_may_send(account, request.service, now)
-        word = account_rules.find_filtered_word(account, request.text)
-        if word is not None:
-            raise errors.FilteredContent("the text contains a filtered word", word=word)
+        account_rules.check_words(account, request.text)
         first_pass = read_recipients(request.recipients, account.default_country)
 
         fingerprint = None
@@ -172,13 +170,9 @@ class SendingService:
         # locked as late as possible and requests of one account overlap until then.
         lock_early = has_usage_limits(account) and not request.test
         async with self._store.transaction(write=not request.test) as tx:
-            current = await tx.accounts.get(account.id, lock=lock_early)
-            if current is None:
-                raise errors.AuthenticationFailed("the account no longer exists")
-            account_rules.check_may_send(current, request.service, now)
-            if request.sender:
-                line = await tx.accounts.line(current.id, request.sender)
-                account_rules.check_sender(current, request.sender, line)
+            current = await current_sender(
+                tx, account.id, request.service, request.sender, now, lock=lock_early
+            )
             screening = await tx.screenings.screening(
                 current, candidate_numbers(first_pass), now - timedelta(hours=24), now.date()
             )
@@ -292,6 +286,27 @@ class SendingService:
             charge = await tx.ledger.charge_of(account_id, batch.id)
         balance = charge.balance_after_micros if charge is not None else 0
         return replay_outcome(batch, messages, balance)
+
+
+async def current_sender(
+    tx: Transaction,
+    account_id: int,
+    service: Service,
+    sender: str | None,
+    now: datetime,
+    *,
+    lock: bool,
+) -> Account:
+    """The account as it is in this transaction, checked that it may send `service` now and
+    as `sender`: the checks a send request and a campaign launch share."""
+    current = await tx.accounts.get(account_id, lock=lock)
+    if current is None:
+        raise errors.AuthenticationFailed("the account no longer exists")
+    account_rules.check_may_send(current, service, now)
+    if sender:
+        line = await tx.accounts.line(current.id, sender)
+        account_rules.check_sender(current, sender, line)
+    return current
 
 
 def fingerprint_of(request: SendRequest) -> str:
