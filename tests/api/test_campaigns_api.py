@@ -77,6 +77,7 @@ async def test_campaign_api_draft_estimate_launch_pause_resume_cancel_follows_it
 
     cancelled = (await act(client, auth, campaign_id, "cancel")).json()
     assert (cancelled["cancelled"], cancelled["refund"]) == (4, "4")
+    assert cancelled["balance"] == "100"  # everything charged came back
     assert cancelled["campaign"]["status"] == "cancelled"
     assert cancelled["campaign"]["progress"] == {"cancelled": 4}
     shown = (await client.get(f"{CAMPAIGNS}/{campaign_id}", headers=auth)).json()

@@ -136,8 +136,13 @@ async def test_campaign_to_overlapping_lists_sends_each_number_once_and_skips_bl
     assert set(sent.values()) == {S.QUEUED}
     assert await ledger_kinds(gateway, alice) == [("topup", 100_000_000), ("charge", -9 * PRICE)]
 
-    view, cancelled, refund = await gateway.campaigns.cancel(alice, draft.campaign.id)
-    assert (view.status, cancelled, refund) == (C.CANCELLED, 9, 9 * PRICE)
+    outcome = await gateway.campaigns.cancel(alice, draft.campaign.id)
+    assert (outcome.view.status, outcome.cancelled, outcome.refund_micros) == (
+        C.CANCELLED,
+        9,
+        9 * PRICE,
+    )
+    assert outcome.balance_micros == 100_000_000
     assert set((await statuses(gateway, batch_id)).values()) == {S.CANCELLED}
     assert (await gateway.queries.balance(alice)) == 100_000_000
 
@@ -183,8 +188,8 @@ async def test_draft_cancelled_writes_no_message_and_cannot_launch(gateway: Gate
     draft = await gateway.campaigns.create(
         alice, CampaignDraft(name="c", text="hi", numbers=numbers(0, 2))
     )
-    view, cancelled, refund = await gateway.campaigns.cancel(alice, draft.campaign.id)
-    assert (view.status, cancelled, refund) == (C.CANCELLED, 0, 0)
+    outcome = await gateway.campaigns.cancel(alice, draft.campaign.id)
+    assert (outcome.view.status, outcome.cancelled, outcome.refund_micros) == (C.CANCELLED, 0, 0)
     with pytest.raises(errors.InvalidTransition):
         await gateway.campaigns.launch(alice, draft.campaign.id)
     async with gateway.store.engine.connect() as conn:

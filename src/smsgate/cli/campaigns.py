@@ -294,15 +294,17 @@ def resume_campaign(obj: CliContext, username: str, campaign_id: int, as_json: b
 @click.pass_obj
 def cancel_campaign(obj: CliContext, username: str, campaign_id: int, as_json: bool) -> None:
     """Cancel a draft, or a launched campaign's unsent messages (refunded)."""
-    view, cancelled, refund = obj.run(
+    outcome = obj.run(
         lambda gw: as_account(gw, username, lambda a: gw.campaigns.cancel(a, campaign_id))
     )
     if as_json:
-        out.echo_json(render_cancel(view, cancelled, refund))
+        out.echo_json(render_cancel(outcome))
     else:
         click.echo(
-            f"campaign {campaign_id} {out.status_colour(str(view.status))}: "
-            f"{plural(cancelled, 'message')} cancelled, {out.credits(refund)} refunded"
+            f"campaign {campaign_id} {out.status_colour(str(outcome.view.status))}: "
+            f"{plural(outcome.cancelled, 'message')} cancelled, "
+            f"{out.credits(outcome.refund_micros)} refunded, "
+            f"balance {out.credits(outcome.balance_micros)}"
         )
 
 

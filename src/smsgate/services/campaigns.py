@@ -77,6 +77,16 @@ class LaunchOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelOutcome:
+    """A cancelled campaign, how many messages were cancelled, the refund and the balance."""
+
+    view: CampaignView
+    cancelled: int
+    refund_micros: int
+    balance_micros: int
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignPolicy:
     max_numbers: int = 100_000  # explicit numbers per campaign; lists have no cap
 
@@ -236,9 +246,8 @@ class CampaignService:
     async def resume(self, account: Account, campaign_id: int) -> CampaignView:
         return await self._hold_or_release(account, campaign_id, C.SENDING)
 
-    async def cancel(self, account: Account, campaign_id: int) -> tuple[CampaignView, int, int]:
-        """Cancel a draft, or a launched campaign's unsent messages with their refund:
-        (the campaign, messages cancelled, refund)."""
+    async def cancel(self, account: Account, campaign_id: int) -> CancelOutcome:
+        """Cancel a draft, or a launched campaign's unsent messages with their refund."""
         now = self._clock.now()
         async with self._store.transaction(write=True) as tx:
             campaign = await self._require(tx, account, campaign_id, lock=True)
@@ -255,6 +264,8 @@ class CampaignService:
                         account.id, refund, "refund", note, now, batch_id=campaign.batch_id
                     )
             await tx.campaigns.set_status(campaign.id, C.CANCELLED, now)
+            after = await tx.accounts.get(account.id)
+            balance = after.balance_micros if after is not None else 0
             view = await self._view(tx, await self._require(tx, account, campaign_id))
         log.info(
             "campaign %s cancelled: %d messages, refund %d",
@@ -263,7 +274,7 @@ class CampaignService:
             refund,
             extra={"event": "campaign_cancelled", "account_id": account.id},
         )
-        return view, len(cancelled), refund
+        return CancelOutcome(view, len(cancelled), refund, balance)
 
     # --- Internals ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from smsgate.domain.batches import Message
 from smsgate.domain.campaigns import Estimate
 from smsgate.domain.messages import MessageKind
 from smsgate.domain.money import format_credits
-from smsgate.services.campaigns import CampaignDraft, CampaignView, LaunchOutcome
+from smsgate.services.campaigns import CampaignDraft, CampaignView, CancelOutcome, LaunchOutcome
 
 MAX_LISTS = 100
 
@@ -113,11 +113,12 @@ def render_launch(outcome: LaunchOutcome) -> dict[str, Any]:
     }
 
 
-def render_cancel(view: CampaignView, cancelled: int, refund_micros: int) -> dict[str, Any]:
+def render_cancel(outcome: CancelOutcome) -> dict[str, Any]:
     return {
-        "cancelled": cancelled,
-        "refund": format_credits(refund_micros),
-        "campaign": render_campaign(view),
+        "cancelled": outcome.cancelled,
+        "refund": format_credits(outcome.refund_micros),
+        "balance": format_credits(outcome.balance_micros),
+        "campaign": render_campaign(outcome.view),
     }
 
 

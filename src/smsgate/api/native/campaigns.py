@@ -103,8 +103,8 @@ async def cancel_campaign(
     campaign_id: int, request: Request, account: CurrentAccount
 ) -> JsonResponse:
     """Cancel a draft, or a launched campaign's unsent messages, refunded."""
-    view, cancelled, refund = await gateway_of(request).campaigns.cancel(account, campaign_id)
-    return JsonResponse(render_cancel(view, cancelled, refund))
+    outcome = await gateway_of(request).campaigns.cancel(account, campaign_id)
+    return JsonResponse(render_cancel(outcome))
 
 
 @router.get("/{campaign_id}/messages", response_class=JsonResponse)
