@@ -433,3 +433,33 @@ async def test_campaign_draft_with_bad_input_is_refused_and_nothing_written(
     with pytest.raises(error):
         await gateway.campaigns.create(alice, draft)
     assert await gateway.campaigns.list(alice) == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "verdicts"),
+    [
+        ({"daily_limit": 4}, {"accepted": 3, "daily_limit": 2}),  # one sent today already
+        ({"country_monthly_limits": {"FR": 3}}, {"accepted": 2, "country_limit": 3}),
+        ({"flood_limit_24h": 1}, {"accepted": 4, "flood": 1}),  # numbers(0) had one today
+        ({"allowed_countries": ["DE"]}, {"not_allowed": 5}),
+    ],
+)
+async def test_campaign_screening_applies_the_account_limits_like_the_send_path(
+    gateway: Gateway, settings: dict[str, object], verdicts: dict[str, int]
+) -> None:
+    alice = await account_named(gateway, "alice")
+    await gateway.sending.send(alice, SendRequest([Recipient(numbers(0, 1)[0])], "earlier"))
+    await gateway.accounts.update_settings("alice", **settings)
+    alice = await gateway.accounts.get("alice")
+    draft = await gateway.campaigns.create(
+        alice, CampaignDraft(name="c", text="promo", numbers=numbers(0, 5))
+    )
+    estimate = await gateway.campaigns.estimate(alice, draft.campaign.id)
+    assert {k: n for k, n in estimate.verdicts.items() if n} == verdicts
+    if not estimate.accepted:
+        with pytest.raises(errors.NoDeliverableRecipients):
+            await gateway.campaigns.launch(alice, draft.campaign.id)
+        return
+    launched = await gateway.campaigns.launch(alice, draft.campaign.id)
+    assert launched.messages == estimate.accepted
+    assert launched.cost_micros == estimate.accepted * PRICE

@@ -285,9 +285,39 @@ class SqlScreenings:
     async def screening(
         self, account: Account, numbers: Sequence[str], since: datetime, day: date
     ) -> Screening:
-        if not numbers:
-            return Screening()
+        # Without numbers (a campaign's launch screens its audience in SQL), only the usage
+        # counters below are read.
         wanted = sorted(set(numbers))
+        blacklisted: frozenset[str] = frozenset()
+        npai: frozenset[str] = frozenset()
+        sent_24h: dict[str, int] = {}
+        if wanted:
+            blacklisted, npai, sent_24h = await self._about_numbers(account, wanted, since)
+        sent_today, sent_month = 0, {}
+        if account.daily_limit is not None or account.country_monthly_limits:
+            rows = await self._conn.execute(
+                sa.select(t.usage.c.period, t.usage.c.region, t.usage.c.count).where(
+                    t.usage.c.account_id == account.id,
+                    t.usage.c.period.in_([day.isoformat(), day.isoformat()[:7]]),
+                )
+            )
+            for period, region, count in rows:
+                if len(period) == 10 and region == DAY_REGION:
+                    sent_today = int(count)
+                elif len(period) == 7:
+                    sent_month[region] = int(count)
+        return Screening(
+            blacklisted=blacklisted,
+            npai=npai,
+            sent_24h=sent_24h,
+            sent_today=sent_today,
+            sent_this_month=sent_month,
+        )
+
+    async def _about_numbers(
+        self, account: Account, wanted: Sequence[str], since: datetime
+    ) -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
+        """Blacklisted and npai numbers among `wanted`, and their sends in the last 24 h."""
         listed = await self._conn.execute(
             sa.select(t.blacklist.c.number)
             .where(
@@ -306,6 +336,7 @@ class SqlScreenings:
                 dialects.in_values(self._conn, t.npai.c.number, wanted)
             )
         )
+        npai = frozenset(unknown.scalars())
         sent_24h: dict[str, int] = {}
         if account.flood_limit_24h is not None:
             rows = await self._conn.execute(
@@ -318,26 +349,7 @@ class SqlScreenings:
                 .group_by(t.messages.c.recipient)
             )
             sent_24h = {row[0]: int(row[1]) for row in rows}
-        sent_today, sent_month = 0, {}
-        if account.daily_limit is not None or account.country_monthly_limits:
-            rows = await self._conn.execute(
-                sa.select(t.usage.c.period, t.usage.c.region, t.usage.c.count).where(
-                    t.usage.c.account_id == account.id,
-                    t.usage.c.period.in_([day.isoformat(), day.isoformat()[:7]]),
-                )
-            )
-            for period, region, count in rows:
-                if len(period) == 10 and region == DAY_REGION:
-                    sent_today = int(count)
-                elif len(period) == 7:
-                    sent_month[region] = int(count)
-        return Screening(
-            blacklisted=blacklisted,
-            npai=frozenset(unknown.scalars()),
-            sent_24h=sent_24h,
-            sent_today=sent_today,
-            sent_this_month=sent_month,
-        )
+        return blacklisted, npai, sent_24h
 
     async def record_usage(self, account_id: int, day: date, by_region: Mapping[str, int]) -> None:
         month = day.isoformat()[:7]
