@@ -243,3 +243,34 @@ class SqlBatches:
         )
         rows = await self._conn.execute(statement)
         return sorted((int(row[0]), int(row[1])) for row in rows)
+
+    async def cancel_pending_totals(
+        self, account_id: int, batch_id: int, now: datetime
+    ) -> tuple[int, int]:
+        """cancel_pending for a batch of any size: (messages cancelled, their total price),
+        summed by the database instead of returned row by row (a campaign may have millions).
+        PostgreSQL: one data-modifying WITH; SQLite: sum, then update, under its write lock."""
+        m = t.messages.c
+        cancellable = sorted(str(s) for s in allowed_sources(MessageStatus.CANCELLED))
+        where = (m.account_id == account_id, m.batch_id == batch_id, m.status.in_(cancellable))
+        update = (
+            t.messages.update()
+            .where(*where)
+            .values(status=str(MessageStatus.CANCELLED), updated_at=now)
+        )
+        if dialects.is_postgresql(self._conn):
+            changed = update.returning(m.price_micros).cte("changed")
+            totals = sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(changed.c.price_micros), 0)
+            )
+            row = (await self._conn.execute(totals)).one()
+            return int(row[0]), int(row[1])
+        row = (
+            await self._conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(m.price_micros), 0)).where(
+                    *where
+                )
+            )
+        ).one()
+        await self._conn.execute(update)
+        return int(row[0]), int(row[1])

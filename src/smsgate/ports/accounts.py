@@ -121,6 +121,12 @@ class Batches(Protocol):
         """Cancel the batch's messages no dispatcher has claimed; their (id, price_micros)."""
         ...
 
+    async def cancel_pending_totals(
+        self, account_id: int, batch_id: int, now: datetime
+    ) -> tuple[int, int]:
+        """Like cancel_pending, for any size: (messages cancelled, their total price)."""
+        ...
+
 
 class Prices(Protocol):
     async def table(self) -> PriceTable: ...

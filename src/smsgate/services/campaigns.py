@@ -253,13 +253,13 @@ class CampaignService:
             campaign = await self._require(tx, account, campaign_id, lock=True)
             current = await self._current(tx, campaign, now)
             transition(current, C.CANCELLED)
-            cancelled: list[tuple[int, int]] = []
-            refund = 0
+            cancelled = refund = 0
             if campaign.batch_id is not None:
-                cancelled = await tx.batches.cancel_pending(account.id, campaign.batch_id, now)
-                refund = sum(price for _, price in cancelled)
+                cancelled, refund = await tx.batches.cancel_pending_totals(
+                    account.id, campaign.batch_id, now
+                )
                 if refund:
-                    note = f"campaign {campaign_id}: {len(cancelled)} messages cancelled"
+                    note = f"campaign {campaign_id}: {cancelled} messages cancelled"
                     await tx.ledger.credit(
                         account.id, refund, "refund", note, now, batch_id=campaign.batch_id
                     )
@@ -270,11 +270,11 @@ class CampaignService:
         log.info(
             "campaign %s cancelled: %d messages, refund %d",
             campaign_id,
-            len(cancelled),
+            cancelled,
             refund,
             extra={"event": "campaign_cancelled", "account_id": account.id},
         )
-        return CancelOutcome(view, len(cancelled), refund, balance)
+        return CancelOutcome(view, cancelled, refund, balance)
 
     # --- Internals ----------------------------------------------------------------------------
 
