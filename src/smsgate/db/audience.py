@@ -18,15 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from smsgate.db import dialects
 from smsgate.db import tables as t
 from smsgate.domain.campaigns import Campaign, template_pieces
-from smsgate.domain.text import MULTIPART_SEPTETS, SINGLE_PART_SEPTETS
+from smsgate.domain.text import (
+    EXTENSION_CHARS,
+    MULTIPART_SEPTETS,
+    MULTIPART_UCS2_UNITS,
+    SINGLE_PART_SEPTETS,
+    SINGLE_PART_UCS2_UNITS,
+)
 from smsgate.ports import FanOut
 
 c = t.contacts.c
 lm = t.list_members.c
 m = t.messages.c
-
-EXTENSION_CHARS = ("\f", "^", "{", "}", "\\", "[", "~", "]", "|", "€")
-UCS2_SINGLE, UCS2_MULTI = 70, 67
 
 
 def screened_audience(conn: AsyncConnection, plan: FanOut) -> sa.Select[Any]:
@@ -188,14 +191,14 @@ def _segments(conn: AsyncConnection, plan: FanOut, a: sa.Subquery, text: Any) ->
     units = dialects.utf16_units(conn, text)
     astral = units - length
     ucs2 = sa.case(
-        (units <= UCS2_SINGLE, 1),
-        (astral == 0, (units + UCS2_MULTI - 1) // UCS2_MULTI),
-        else_=(units + UCS2_MULTI - 2) // (UCS2_MULTI - 1),
+        (units <= SINGLE_PART_UCS2_UNITS, 1),
+        (astral == 0, (units + MULTIPART_UCS2_UNITS - 1) // MULTIPART_UCS2_UNITS),
+        else_=(units + MULTIPART_UCS2_UNITS - 2) // (MULTIPART_UCS2_UNITS - 1),
     )
     if plan.ucs2:
         return sa.cast(ucs2, sa.Integer)
     escapes: Any = sa.literal(0)
-    for char in EXTENSION_CHARS:
+    for char in sorted(EXTENSION_CHARS):
         escapes = escapes + (length - sa.func.length(sa.func.replace(text, char, "")))
     septets = length + escapes
     gsm = sa.case(

@@ -226,30 +226,15 @@ class SqlBatches:
 
     async def cancel_pending(
         self, account_id: int, batch_id: int, now: datetime
-    ) -> list[tuple[int, int]]:
-        """Cancel, in one statement, the messages the status table lets become cancelled.
-
-        Only messages still scheduled or queued match: one a dispatcher has claimed (sending)
-        or anything later is left alone, and a row claimed concurrently is re-checked after
-        its lock (PostgreSQL) or never seen (SQLite's write lock).
-        """
-        m = t.messages.c
-        cancellable = sorted(str(s) for s in allowed_sources(MessageStatus.CANCELLED))
-        statement = (
-            t.messages.update()
-            .where(m.account_id == account_id, m.batch_id == batch_id, m.status.in_(cancellable))
-            .values(status=str(MessageStatus.CANCELLED), updated_at=now)
-            .returning(m.id, m.price_micros)
-        )
-        rows = await self._conn.execute(statement)
-        return sorted((int(row[0]), int(row[1])) for row in rows)
-
-    async def cancel_pending_totals(
-        self, account_id: int, batch_id: int, now: datetime
     ) -> tuple[int, int]:
-        """cancel_pending for a batch of any size: (messages cancelled, their total price),
-        summed by the database instead of returned row by row (a campaign may have millions).
-        PostgreSQL: one data-modifying WITH; SQLite: sum, then update, under its write lock."""
+        """Cancel the messages the status table lets become cancelled: (how many, their total
+        price), summed by the database, not returned row by row (a campaign may have millions).
+
+        Only messages still scheduled, queued or paused match: one a dispatcher has claimed
+        (sending) or anything later is left alone, and a row claimed concurrently is re-checked
+        after its lock (PostgreSQL: one data-modifying WITH) or never seen (SQLite: sum, then
+        update, under its write lock).
+        """
         m = t.messages.c
         cancellable = sorted(str(s) for s in allowed_sources(MessageStatus.CANCELLED))
         where = (m.account_id == account_id, m.batch_id == batch_id, m.status.in_(cancellable))

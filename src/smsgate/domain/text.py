@@ -55,12 +55,12 @@ _EXTENSION_TABLE: dict[int, str] = {
 _DEFAULT_CHARS = frozenset(
     char for septet, char in enumerate(_DEFAULT_ALPHABET) if septet != _ESCAPE
 )
-_EXTENSION_CHARS = frozenset(_EXTENSION_TABLE.values())
-_GSM7_CHARS = _DEFAULT_CHARS | _EXTENSION_CHARS
+EXTENSION_CHARS = frozenset(_EXTENSION_TABLE.values())  # escaped: two septets each
+_GSM7_CHARS = _DEFAULT_CHARS | EXTENSION_CHARS
 
 # One regex scan is about twice as fast as a frozenset check on typical (GSM-7) bodies.
 _NOT_GSM7_CHAR = re.compile(f"[^{re.escape(''.join(sorted(_GSM7_CHARS)))}]")
-_EXTENSION_CHAR = re.compile(f"[{re.escape(''.join(sorted(_EXTENSION_CHARS)))}]")
+_EXTENSION_CHAR = re.compile(f"[{re.escape(''.join(sorted(EXTENSION_CHARS)))}]")
 
 # str.translate tables: character -> its septet(s) as latin-1 code points, ready for .encode().
 _ENCODE_TABLE: dict[int, str] = {

@@ -117,14 +117,8 @@ class Batches(Protocol):
     async def status_counts(self, account_id: int, batch_id: int) -> dict[str, int]: ...
     async def cancel_pending(
         self, account_id: int, batch_id: int, now: datetime
-    ) -> list[tuple[int, int]]:
-        """Cancel the batch's messages no dispatcher has claimed; their (id, price_micros)."""
-        ...
-
-    async def cancel_pending_totals(
-        self, account_id: int, batch_id: int, now: datetime
     ) -> tuple[int, int]:
-        """Like cancel_pending, for any size: (messages cancelled, their total price)."""
+        """Cancel the batch's messages no dispatcher has claimed: (how many, total price)."""
         ...
 
 

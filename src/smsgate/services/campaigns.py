@@ -31,11 +31,12 @@ from smsgate.domain.campaigns import (
     transition,
 )
 from smsgate.domain.hours import read_timezone
-from smsgate.domain.messages import MessageKind, MessageStatus
+from smsgate.domain.messages import FINAL_STATUSES, MessageKind, MessageStatus
 from smsgate.domain.pricing import PriceTable
 from smsgate.domain.recipients import Recipient, Verdict, read_recipients
 from smsgate.domain.text import Encoding, is_gsm7
 from smsgate.ports import Clock, FanOut, ScreenedGroup, Store, Transaction
+from smsgate.services.cancelling import cancel_and_refund
 from smsgate.services.sending import SendingPolicy, SendingService, current_sender
 
 log = logging.getLogger(__name__)
@@ -186,10 +187,10 @@ class CampaignService:
             campaign = await self._require(tx, account, campaign_id)
             current = await tx.accounts.get(account.id)
             assert current is not None
-            plan = await self._plan(tx, current, campaign)
+            prices = await tx.prices.table()
+            plan = await self._plan(tx, current, campaign, prices)
             groups = await tx.campaigns.screen(plan)
             listed = await tx.campaigns.listed(campaign)
-            prices = await tx.prices.table()
         return _estimate(campaign, groups, listed, prices)
 
     async def launch(self, account: Account, campaign_id: int) -> LaunchOutcome:
@@ -203,13 +204,13 @@ class CampaignService:
                 tx, account.id, Service.SMS, campaign.sender, now, lock=True
             )
             account_rules.check_words(current, campaign.text)
-            plan = await self._plan(tx, current, campaign)
+            prices = await tx.prices.table()
+            plan = await self._plan(tx, current, campaign, prices)
             due_at = campaign.scheduled_at if campaign.scheduled_at and not due_now else now
             if campaign.kind is MessageKind.MARKETING and current.marketing_hours is not None:
                 due_at = current.marketing_hours.next_opening(due_at)
             message_status = MessageStatus.SCHEDULED if due_at > now else MessageStatus.QUEUED
             listed = await tx.campaigns.listed(campaign)
-            prices = await tx.prices.table()
             # Screened and written in one go; anything refused below rolls it all back.
             batch_id = await tx.batches.add(_batch(campaign, plan, now))
             result = await tx.campaigns.fan_out(plan, batch_id, message_status, due_at, now)
@@ -255,17 +256,17 @@ class CampaignService:
             transition(current, C.CANCELLED)
             cancelled = refund = 0
             if campaign.batch_id is not None:
-                cancelled, refund = await tx.batches.cancel_pending_totals(
-                    account.id, campaign.batch_id, now
+                cancelled, refund, balance = await cancel_and_refund(
+                    tx,
+                    account.id,
+                    campaign.batch_id,
+                    now,
+                    f"messages cancelled (campaign {campaign_id})",
                 )
-                if refund:
-                    note = f"campaign {campaign_id}: {cancelled} messages cancelled"
-                    await tx.ledger.credit(
-                        account.id, refund, "refund", note, now, batch_id=campaign.batch_id
-                    )
+            else:
+                after = await tx.accounts.get(account.id)
+                balance = after.balance_micros if after is not None else 0
             await tx.campaigns.set_status(campaign.id, C.CANCELLED, now)
-            after = await tx.accounts.get(account.id)
-            balance = after.balance_micros if after is not None else 0
             view = await self._view(tx, await self._require(tx, account, campaign_id))
         log.info(
             "campaign %s cancelled: %d messages, refund %d",
@@ -327,17 +328,20 @@ class CampaignService:
     async def _view(
         self, tx: Transaction, campaign: Campaign, *, counts: bool = True
     ) -> CampaignView:
-        now = self._clock.now()
-        status = await self._current(tx, campaign, now)
-        found: dict[str, int] = {}
-        if counts and campaign.batch_id is not None:
-            found = await tx.batches.status_counts(campaign.account_id, campaign.batch_id)
+        if not counts or campaign.batch_id is None:
+            return CampaignView(campaign, await self._current(tx, campaign, self._clock.now()))
+        # The counts tell how many are pending: no second pass over the batch's messages.
+        found = await tx.batches.status_counts(campaign.account_id, campaign.batch_id)
+        final = {str(s) for s in FINAL_STATUSES}
+        pending = sum(n for status, n in found.items() if status not in final)
+        status = status_after(campaign.status, campaign.scheduled_at, self._clock.now(), pending)
         return CampaignView(campaign, status, found)
 
-    async def _plan(self, tx: Transaction, account: Account, campaign: Campaign) -> FanOut:
+    async def _plan(
+        self, tx: Transaction, account: Account, campaign: Campaign, prices: PriceTable
+    ) -> FanOut:
         now = self._clock.now()
         usage = await tx.screenings.screening(account, [], now - timedelta(hours=24), now.date())
-        prices = await tx.prices.table()
         fixed = not placeholders(campaign.text)
         segments = None
         if fixed:

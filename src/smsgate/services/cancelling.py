@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from smsgate import errors
 from smsgate.domain.accounts import Account
 from smsgate.domain.messages import MessageStatus, allowed_sources
-from smsgate.ports import Clock, Store
+from smsgate.ports import Clock, Store, Transaction
 from smsgate.services.queries import BatchReport
 
 log = logging.getLogger(__name__)
@@ -46,25 +47,33 @@ class CancellingService:
             batch = await tx.batches.get(account.id, batch_id)
             if batch is None:
                 raise errors.NotFound(f"no batch {batch_id}")
-            cancelled = await tx.batches.cancel_pending(account.id, batch_id, now)
-            refund = sum(price for _, price in cancelled)
-            if refund:
-                note = f"{len(cancelled)} messages cancelled"
-                balance = await tx.ledger.credit(
-                    account.id, refund, "refund", note, now, batch_id=batch_id
-                )
-            else:
-                current = await tx.accounts.get(account.id)
-                if current is None:
-                    raise errors.NotFound("no such account")
-                balance = current.balance_micros
+            cancelled, refund, balance = await cancel_and_refund(
+                tx, account.id, batch_id, now, "messages cancelled"
+            )
             counts = await tx.batches.status_counts(account.id, batch_id)
         if cancelled:
             log.info(
                 "batch %s cancelled: %d messages, refund %d",
                 batch_id,
-                len(cancelled),
+                cancelled,
                 refund,
                 extra={"event": "batch_cancelled", "account_id": account.id, "batch_id": batch_id},
             )
-        return CancelOutcome(BatchReport(batch, counts), len(cancelled), refund, balance)
+        return CancelOutcome(BatchReport(batch, counts), cancelled, refund, balance)
+
+
+async def cancel_and_refund(
+    tx: Transaction, account_id: int, batch_id: int, now: datetime, note: str
+) -> tuple[int, int, int]:
+    """Cancel a batch's unclaimed messages and refund them in one ledger row: (messages
+    cancelled, refund, balance after). Shared by batch and campaign cancels."""
+    cancelled, refund = await tx.batches.cancel_pending(account_id, batch_id, now)
+    if refund:
+        balance = await tx.ledger.credit(
+            account_id, refund, "refund", f"{cancelled} {note}", now, batch_id=batch_id
+        )
+        return cancelled, refund, balance
+    current = await tx.accounts.get(account_id)
+    if current is None:
+        raise errors.NotFound("no such account")
+    return cancelled, refund, current.balance_micros
