@@ -6,6 +6,7 @@ the HTTP figure, and the same work through the sending service in-process (no HT
 the difference shows what the HTTP layer costs. Bounded: it stops by itself.
 
     .venv/bin/python bench/ingest.py [--database sqlite|postgresql|both] [--requests 400]
+        [--workers 2]
 """
 
 from __future__ import annotations
@@ -71,11 +72,11 @@ async def client_loop_warmup(client: httpx.AsyncClient, headers: dict[str, str])
     response.raise_for_status()
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = os.environ | {"SMSGATE_DATABASE_URL": url, "SMSGATE_LOG_LEVEL": "WARNING"}
     smsgate = Path(sys.executable).parent / "smsgate"
     return subprocess.Popen(
-        [str(smsgate), "serve", "--port", str(port), "--migrate"],
+        [str(smsgate), "serve", "--port", str(port), "--migrate", "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -118,10 +119,10 @@ async def in_process(url: str, requests: int, concurrency: int) -> float:
     return accepted / elapsed
 
 
-async def bench(label: str, url: str, requests: int, concurrency: int) -> None:
+async def bench(label: str, url: str, requests: int, concurrency: int, workers: int) -> None:
     key = await prepare(url)
     port = free_port()
-    server = start_server(url, port)
+    server = start_server(url, port, workers)
     try:
         await wait_ready(f"http://127.0.0.1:{port}")
         http_rate = await run_clients(f"http://127.0.0.1:{port}", key, requests, concurrency)
@@ -132,7 +133,8 @@ async def bench(label: str, url: str, requests: int, concurrency: int) -> None:
     print(
         f"{label:<11} HTTP: {http_rate:>8,.0f} recipients/s   "
         f"service only: {service_rate:>8,.0f} recipients/s   "
-        f"({requests} requests x {RECIPIENTS_PER_REQUEST} recipients, {concurrency} clients)"
+        f"({requests} requests x {RECIPIENTS_PER_REQUEST} recipients, {concurrency} clients, "
+        f"{workers} server process{'es' if workers > 1 else ''})"
     )
 
 
@@ -141,13 +143,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="smsgate serve --workers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.database in ("sqlite", "both"):
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            asyncio.run(bench("SQLite", url, args.requests, args.concurrency))
+            asyncio.run(bench("SQLite", url, args.requests, args.concurrency, args.workers))
         if args.database in ("postgresql", "both"):
-            asyncio.run(bench("PostgreSQL", PG_URL, args.requests, args.concurrency))
+            asyncio.run(bench("PostgreSQL", PG_URL, args.requests, args.concurrency, args.workers))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./smsgate.db"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)  # HTTP processes of `smsgate serve`
     public_url: str | None = None  # the base URL clients use, for WSDLs and links
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_import_bytes: int = Field(default=268_435_456, ge=1024)  # a CSV import, streamed
@@ -21,7 +22,9 @@ class Settings(BaseSettings):
     max_segments: int = Field(default=10, ge=1, le=255)
     credential_cache_ttl_s: float = Field(default=60.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Connections kept per process: more concurrent requests than this open and close extra
+    # ones (a new PostgreSQL connection costs both sides milliseconds of CPU).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     # Delivery (the dispatcher in `serve` and `dispatch`)
     dispatch: bool = True  # run a dispatcher inside `smsgate serve`
     lease_s: float = Field(default=60.0, gt=0)  # a claim not recorded by then is taken again

@@ -8,10 +8,6 @@ real (slow-ish) argon2 hasher: keep the number of tests modest.
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,8 +19,7 @@ from smsgate import errors
 from smsgate.cli.errors import EXIT_CODES, ExitCode, exit_code_for
 from tests.cli.conftest import PG_URL
 from tests.cli.invoking import invoke, invoke_json
-
-SERVE_TIMEOUT_S = 20.0
+from tests.cli.serving import SERVE_TIMEOUT_S, serving
 
 
 def create_account(username: str = "alice", *options: str) -> dict[str, Any]:
@@ -247,45 +242,27 @@ def test_exit_code_table_covers_every_leaf_error() -> None:
 def test_serve_demo_on_port_0_prints_its_port_and_a_key_the_running_api_accepts(
     tmp_path: Path,
 ) -> None:
-    command = [sys.executable, "-m", "smsgate.cli", "serve", "--demo", "--json"]
-    command += ["--host", "127.0.0.1", "--port", "0"]
-    log = tmp_path / "serve.log"
-    with (
-        log.open("wb") as stderr,
-        subprocess.Popen(  # noqa: S603
-            command, stdout=subprocess.PIPE, stderr=stderr, env=dict(os.environ)
-        ) as server,
-    ):
-        try:
-            assert server.stdout is not None
-            ready, _, _ = select.select([server.stdout], [], [], SERVE_TIMEOUT_S)
-            banner = json.loads(server.stdout.readline() if ready else b"null")
-            assert banner is not None, log.read_text()
-            url, key = banner["base_url"], banner["demo"]["api_key"]
-            port = int(url.rsplit(":", 1)[1])
-            assert url == f"http://127.0.0.1:{port}"
-            assert port > 0
-            deadline = time.monotonic() + SERVE_TIMEOUT_S
-            while True:
-                try:
-                    assert httpx.get(f"{url}/health").status_code == 200
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.05)
-            sent = httpx.post(
-                f"{url}/api/v1/messages",
-                json={"to": ["+33612345678"], "text": "Hello"},
-                headers={"Authorization": f"Bearer {key}"},
-            )
-            assert sent.status_code == 202, sent.text
-            assert sent.json()["balance"] == "999"
-        finally:
-            server.terminate()
+    with serving(tmp_path) as (server, url, key):
+        log = tmp_path / "serve.log"
+        port = int(url.rsplit(":", 1)[1])
+        assert url == f"http://127.0.0.1:{port}"
+        assert port > 0
+        deadline = time.monotonic() + SERVE_TIMEOUT_S
+        while True:
             try:
-                returncode = server.wait(timeout=SERVE_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                raise
+                assert httpx.get(f"{url}/health").status_code == 200
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        sent = httpx.post(
+            f"{url}/api/v1/messages",
+            json={"to": ["+33612345678"], "text": "Hello"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["balance"] == "999"
+        server.terminate()
+        returncode = server.wait(timeout=SERVE_TIMEOUT_S)
     assert returncode == 0, log.read_text()
     assert "server_stopped" in log.read_text()

@@ -26,6 +26,7 @@ from smsgate.cli import output as out
 from smsgate.cli.delivery import delivery_running, demo_carrier, echo_demo_carrier
 from smsgate.cli.errors import CommandFailed
 from smsgate.cli.runtime import CliContext
+from smsgate.cli.workers import fork_workers, workers_stopped_after
 from smsgate.db.migrate import pending
 from smsgate.domain.accounts import Service
 from smsgate.domain.money import MICROS_PER_CREDIT
@@ -156,19 +157,23 @@ class GatewayServer(uvicorn.Server):
                 loop.remove_signal_handler(sig)
 
 
-async def serve_gateway(
-    gateway: Gateway, host: str, port: int, *, demo: bool, migrated: bool, as_json: bool
-) -> None:
-    settings = gateway.settings
+async def check_schema(gateway: Gateway, *, migrated: bool) -> None:
+    """Refuse a database behind the code, with a hint, instead of serving it half-working."""
     if not migrated and await pending(gateway.store.engine):
         raise CommandFailed(
             "the database schema is not up to date: run `smsgate db upgrade` first "
             "(or start with `smsgate serve --migrate`)"
         )
+
+
+async def serve_gateway(
+    gateway: Gateway, sock: socket.socket, *, demo: bool, migrated: bool, as_json: bool
+) -> None:
+    """The parent process: banner, demo account and carrier, dispatcher, HTTP on `sock`."""
+    settings = gateway.settings
+    await check_schema(gateway, migrated=migrated)
     access = await ensure_demo_account(gateway) if demo else None
-    # Bound before the banner, so that it names the real port (--port 0 takes a free one).
-    sock = listening_socket(host, port)
-    port = int(sock.getsockname()[1])
+    host, port = sock.getsockname()[:2]  # the real port: --port 0 takes a free one
     echo_banner(base_url(settings.public_url, host, port), access, as_json)
     async with contextlib.AsyncExitStack() as stack:
         if access is not None:
@@ -180,11 +185,18 @@ async def serve_gateway(
         await _serve_http(gateway, sock)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to host:port (0: any free port), handed to uvicorn."""
+def listening_socket(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A TCP socket bound to host:port (0: any free port), handed to uvicorn.
+
+    `shared`: SO_REUSEPORT, so that each worker process binds its own socket to the same port
+    and the kernel spreads new connections over them. (One socket inherited by every
+    worker is not enough: the first process to wake accepts every waiting connection.)
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -216,6 +228,11 @@ async def _serve_http(gateway: Gateway, sock: socket.socket) -> None:
 @click.option("--host", help="Address to listen on (default: SMSGATE_HOST).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: SMSGATE_PORT).")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="HTTP processes sharing the port (default: SMSGATE_WORKERS, 1).",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Migrate, create a 'demo' account (or a fresh key for it) and print it.",
@@ -229,6 +246,7 @@ def serve(
     obj: CliContext,
     host: str | None,
     port: int | None,
+    workers: int | None,
     demo: bool,
     apply_migrations: bool,
     as_json: bool,
@@ -237,14 +255,27 @@ def serve(
     settings = obj.settings
     configure_logging(settings.log_level)
     migrate = demo or apply_migrations
-    obj.run(
-        lambda gw: serve_gateway(
-            gw,
-            host or settings.host,
-            settings.port if port is None else port,
-            demo=demo,
-            migrated=migrate,
-            as_json=as_json,
-        ),
-        migrate=migrate,
+    processes = settings.workers if workers is None else workers
+    if processes > 1:
+        # The schema first, in a session of its own: no worker may start on an old one.
+        obj.run(lambda gw: check_schema(gw, migrated=migrate), migrate=migrate)
+    # Bound before the banner, so that it names the real port, and before the workers fork,
+    # so that they bind theirs to the same one.
+    sock = listening_socket(
+        host or settings.host, settings.port if port is None else port, shared=processes > 1
     )
+
+    def worker() -> None:
+        address = sock.getsockname()[:2]
+        sock.close()  # the parent's: this process accepts on its own
+        own = listening_socket(address[0], address[1], shared=True)
+        obj.run(lambda gw: _serve_http(gw, own), migrate=False)
+
+    pids = fork_workers(processes - 1, worker)
+    with workers_stopped_after(pids):
+        obj.run(
+            lambda gw: serve_gateway(
+                gw, sock, demo=demo, migrated=migrate or processes > 1, as_json=as_json
+            ),
+            migrate=migrate and processes == 1,
+        )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsgate.db import dialects
 from smsgate.db import tables as t
+from smsgate.db.queueing import batch_row, queue_batch
 from smsgate.domain.accounts import Service
 from smsgate.domain.batches import (
     Batch,
@@ -24,8 +25,8 @@ from smsgate.domain.messages import (
     MessageKind,
     MessageStatus,
     allowed_sources,
-    message_priority,
 )
+from smsgate.ports.accounts import QueuedBatch
 
 MESSAGE_COLUMNS = [
     t.messages.c.id,
@@ -63,113 +64,20 @@ def _batch(row: sa.Row[Any]) -> Batch:
     return Batch(**values)
 
 
-def _recipients_json(recipients: Sequence[RefusedRecipient]) -> list[dict[str, Any]]:
-    return [
-        {"raw": r.raw, "reference": r.reference, "number": r.number, "verdict": r.verdict}
-        for r in recipients
-    ]
-
-
-_PG_INSERT_MESSAGES = sa.text(
-    """
-    INSERT INTO messages (batch_id, account_id, recipient, region, reference, segments,
-        price_micros, status, due_at, scheduled_at, created_at, updated_at, priority)
-    SELECT :batch_id, :account_id, v.recipient, v.region, v.reference, v.segments, v.price,
-        :status, :due_at, :scheduled_at, :created_at, :created_at, :priority
-    FROM unnest(
-        CAST(:recipients AS text[]), CAST(:regions AS text[]), CAST(:references AS text[]),
-        CAST(:segments AS integer[]), CAST(:prices AS bigint[])
-    ) WITH ORDINALITY AS v(recipient, region, reference, segments, price, ord)
-    ORDER BY v.ord
-    RETURNING id
-    """
-).bindparams(
-    sa.bindparam("due_at", type_=t.UtcDateTime),
-    sa.bindparam("scheduled_at", type_=t.UtcDateTime),
-    sa.bindparam("created_at", type_=t.UtcDateTime),
-)
-
-
 class SqlBatches:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def add(self, batch: NewBatch) -> int:
         result = await self._conn.execute(
-            t.batches.insert().returning(t.batches.c.id),
-            {
-                "account_id": batch.account_id,
-                "service": str(batch.service),
-                "text": batch.text,
-                "sender": batch.sender,
-                "encoding": batch.encoding,
-                "segments": batch.segments,
-                "flash": batch.flash,
-                "kind": str(batch.kind),
-                "scheduled_at": batch.scheduled_at,
-                "created_at": batch.created_at,
-                "idempotency_key": batch.idempotency_key,
-                "total": batch.total,
-                "verdict_counts": dict(batch.verdict_counts),
-                "refused": _recipients_json(batch.refused),
-                "replay_recipients": None
-                if batch.replay_recipients is None
-                else _recipients_json(batch.replay_recipients),
-                "cost_micros": batch.cost_micros,
-                "request_hash": batch.request_hash,
-            },
+            t.batches.insert().returning(t.batches.c.id), batch_row(batch)
         )
         return int(result.scalar_one())
 
-    async def add_messages(
-        self, batch: NewBatch, batch_id: int, messages: Sequence[NewMessage], status: str
-    ) -> list[int]:
-        """Insert every message of a batch in one statement; their ids in the given order."""
-        due_at = batch.scheduled_at or batch.created_at
-        priority = message_priority(batch.kind)
-        if dialects.is_postgresql(self._conn):
-            # One statement with the rows as arrays: no per-row parameter processing.
-            result = await self._conn.execute(
-                _PG_INSERT_MESSAGES,
-                {
-                    "batch_id": batch_id,
-                    "account_id": batch.account_id,
-                    "recipients": [m.recipient for m in messages],
-                    "regions": [m.region for m in messages],
-                    "references": [m.reference for m in messages],
-                    "segments": [m.segments for m in messages],
-                    "prices": [m.price_micros for m in messages],
-                    "status": status,
-                    "due_at": due_at,
-                    "scheduled_at": batch.scheduled_at,
-                    "created_at": batch.created_at,
-                    "priority": priority,
-                },
-            )
-            # Ids come from the sequence in insertion order, which is the array order.
-            return sorted(int(i) for i in result.scalars())
-        rows = [
-            {
-                "batch_id": batch_id,
-                "account_id": batch.account_id,
-                "recipient": m.recipient,
-                "region": m.region,
-                "reference": m.reference,
-                "segments": m.segments,
-                "price_micros": m.price_micros,
-                "status": status,
-                "due_at": due_at,
-                "scheduled_at": batch.scheduled_at,
-                "created_at": batch.created_at,
-                "updated_at": batch.created_at,
-                "priority": priority,
-            }
-            for m in messages
-        ]
-        result = await self._conn.execute(
-            t.messages.insert().returning(t.messages.c.id, sort_by_parameter_order=True), rows
-        )
-        return [int(i) for i in result.scalars()]
+    async def queue(
+        self, batch: NewBatch, messages: Sequence[NewMessage], status: str
+    ) -> QueuedBatch | None:
+        return await queue_batch(self._conn, batch, messages, status)
 
     async def get(self, account_id: int, batch_id: int) -> Batch | None:
         query = sa.select(t.batches).where(

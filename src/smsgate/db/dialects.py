@@ -27,6 +27,31 @@ def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.with_for_update() if is_postgresql(conn) else query
 
 
+def in_param(postgresql_: bool, column: Any, name: str) -> Any:
+    """`column IN :name` for a statement built once: the list is bound at execution (on
+    PostgreSQL `= ANY(:name)` as a text array, elsewhere an expanding IN)."""
+    if postgresql_:
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.String)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+class PerDialect:
+    """A statement built once per dialect, on first use: executing the same object again
+    skips SQLAlchemy's statement construction and cache-key work (about 0.1-0.3 ms a
+    statement on the send path)."""
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._built: dict[bool, Any] = {}
+
+    def __call__(self, conn: AsyncConnection) -> Any:
+        postgresql_ = is_postgresql(conn)
+        statement = self._built.get(postgresql_)
+        if statement is None:
+            statement = self._built[postgresql_] = self._build(postgresql_)
+        return statement
+
+
 def in_values(conn: AsyncConnection, column: Any, values: Sequence[str] | Sequence[int]) -> Any:
     """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any count."""
     if is_postgresql(conn):

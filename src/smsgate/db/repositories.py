@@ -54,6 +54,38 @@ ACCOUNT_COLUMNS = [c for c in t.accounts.c if c.name != "password_hash"]
 UPDATABLE_ACCOUNT_FIELDS = {c.name for c in ACCOUNT_COLUMNS} - {"id", "balance_micros"}
 
 
+# Statements of the send path, built once (see dialects.PerDialect).
+_ACCOUNT_BY_ID = sa.select(*ACCOUNT_COLUMNS).where(t.accounts.c.id == sa.bindparam("account_id"))
+_ALL_PRICES = sa.select(t.prices)
+_KEY_FIELDS = [c.name for c in t.api_keys.c]
+# An API key and its account in one round trip (key columns prefixed: both have `id`).
+_KEY_WITH_ACCOUNT = (
+    sa.select(*[c.label(f"key_{c.name}") for c in t.api_keys.c], *ACCOUNT_COLUMNS)
+    .select_from(t.api_keys.join(t.accounts, t.accounts.c.id == t.api_keys.c.account_id))
+    .where(t.api_keys.c.prefix == sa.bindparam("prefix"))
+)
+
+
+def _listed(postgresql_: bool) -> Any:
+    """The wanted numbers on the account's or the global blacklist (True), or npai (False):
+    one round trip for both lists."""
+    return sa.union_all(
+        sa.select(t.blacklist.c.number, sa.true()).where(
+            t.blacklist.c.account_id == sa.bindparam("account_id"),
+            dialects.in_param(postgresql_, t.blacklist.c.number, "numbers"),
+        ),
+        sa.select(t.global_blacklist.c.number, sa.true()).where(
+            dialects.in_param(postgresql_, t.global_blacklist.c.number, "numbers")
+        ),
+        sa.select(t.npai.c.number, sa.false()).where(
+            dialects.in_param(postgresql_, t.npai.c.number, "numbers")
+        ),
+    )
+
+
+_LISTED = dialects.PerDialect(_listed)
+
+
 class SqlAccounts:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -89,10 +121,10 @@ class SqlAccounts:
         return int(result.scalar_one())
 
     async def get(self, account_id: int, *, lock: bool = False) -> Account | None:
-        query = sa.select(*ACCOUNT_COLUMNS).where(t.accounts.c.id == account_id)
+        query = _ACCOUNT_BY_ID
         if lock:
             query = dialects.lock_rows(self._conn, query)
-        row = (await self._conn.execute(query)).first()
+        row = (await self._conn.execute(query, {"account_id": account_id})).first()
         return None if row is None else _account(row)
 
     async def get_by_username(self, username: str) -> Account | None:
@@ -137,10 +169,13 @@ class SqlAccounts:
         )
         return int(result.scalar_one())
 
-    async def key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
-        query = sa.select(t.api_keys).where(t.api_keys.c.prefix == prefix)
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else ApiKeyRecord(**row._asdict())
+    async def key_with_account(self, prefix: str) -> tuple[ApiKeyRecord, Account] | None:
+        row = (await self._conn.execute(_KEY_WITH_ACCOUNT, {"prefix": prefix})).first()
+        if row is None:
+            return None
+        values = row._asdict()
+        key = ApiKeyRecord(**{name: values[f"key_{name}"] for name in _KEY_FIELDS})
+        return key, _account(row)
 
     async def keys(self, account_id: int) -> builtins.list[ApiKeyRecord]:
         query = (
@@ -319,24 +354,11 @@ class SqlScreenings:
     ) -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
         """Blacklisted and npai numbers among `wanted`, and their sends in the last 24 h."""
         listed = await self._conn.execute(
-            sa.select(t.blacklist.c.number)
-            .where(
-                t.blacklist.c.account_id == account.id,
-                dialects.in_values(self._conn, t.blacklist.c.number, wanted),
-            )
-            .union_all(
-                sa.select(t.global_blacklist.c.number).where(
-                    dialects.in_values(self._conn, t.global_blacklist.c.number, wanted)
-                )
-            )
+            _LISTED(self._conn), {"account_id": account.id, "numbers": list(wanted)}
         )
-        blacklisted = frozenset(listed.scalars())
-        unknown = await self._conn.execute(
-            sa.select(t.npai.c.number).where(
-                dialects.in_values(self._conn, t.npai.c.number, wanted)
-            )
-        )
-        npai = frozenset(unknown.scalars())
+        found = listed.all()
+        blacklisted = frozenset(number for number, is_blacklisted in found if is_blacklisted)
+        npai = frozenset(number for number, is_blacklisted in found if not is_blacklisted)
         sent_24h: dict[str, int] = {}
         if account.flood_limit_24h is not None:
             rows = await self._conn.execute(
@@ -407,7 +429,7 @@ class SqlPrices:
         self._conn = conn
 
     async def table(self) -> PriceTable:
-        rows = await self._conn.execute(sa.select(t.prices))
+        rows = await self._conn.execute(_ALL_PRICES)
         return PriceTable({(Service(r.service), r.region): r.price_micros for r in rows})
 
     async def set(self, service: Service, region: str, price_micros: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -29,20 +30,63 @@ from smsgate.db.repositories import (
 
 
 class SqlTransaction:
+    """The repositories of one transaction, each made on first use (a send request uses
+    four of the thirteen)."""
+
     def __init__(self, conn: AsyncConnection) -> None:
-        self.accounts = SqlAccounts(conn)
-        self.ledger = SqlLedger(conn)
-        self.screenings = SqlScreenings(conn)
-        self.blacklist = SqlBlacklist(conn)
-        self.batches = SqlBatches(conn)
-        self.prices = SqlPrices(conn)
-        self.inbox = SqlInbox(conn)
-        self.links = SqlLinks(conn)
-        self.delivery = SqlDelivery(conn)
-        self.outbox = SqlOutbox(conn)
-        self.receipts = SqlReceipts(conn)
-        self.campaigns = SqlCampaigns(conn)
-        self.contacts = SqlContacts(conn)
+        self._conn = conn
+
+    @cached_property
+    def accounts(self) -> SqlAccounts:
+        return SqlAccounts(self._conn)
+
+    @cached_property
+    def ledger(self) -> SqlLedger:
+        return SqlLedger(self._conn)
+
+    @cached_property
+    def screenings(self) -> SqlScreenings:
+        return SqlScreenings(self._conn)
+
+    @cached_property
+    def blacklist(self) -> SqlBlacklist:
+        return SqlBlacklist(self._conn)
+
+    @cached_property
+    def batches(self) -> SqlBatches:
+        return SqlBatches(self._conn)
+
+    @cached_property
+    def prices(self) -> SqlPrices:
+        return SqlPrices(self._conn)
+
+    @cached_property
+    def inbox(self) -> SqlInbox:
+        return SqlInbox(self._conn)
+
+    @cached_property
+    def links(self) -> SqlLinks:
+        return SqlLinks(self._conn)
+
+    @cached_property
+    def delivery(self) -> SqlDelivery:
+        return SqlDelivery(self._conn)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self._conn)
+
+    @cached_property
+    def receipts(self) -> SqlReceipts:
+        return SqlReceipts(self._conn)
+
+    @cached_property
+    def campaigns(self) -> SqlCampaigns:
+        return SqlCampaigns(self._conn)
+
+    @cached_property
+    def contacts(self) -> SqlContacts:
+        return SqlContacts(self._conn)
 
 
 class SqlStore:
@@ -54,10 +98,16 @@ class SqlStore:
         return cls(create_engine(url))
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = False) -> AsyncIterator[SqlTransaction]:
+    async def transaction(
+        self, *, write: bool = False, autocommit: bool = False
+    ) -> AsyncIterator[SqlTransaction]:
         async with self.engine.connect() as conn:
             if write:
                 await conn.execution_options(**{WRITE_OPTION: True})
+            if autocommit and dialects.is_postgresql(conn):
+                # Each statement commits by itself: no BEGIN/COMMIT round trips, and a lock
+                # taken by a statement is released when it ends (see Store.transaction).
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 async with conn.begin():
                     yield SqlTransaction(conn)

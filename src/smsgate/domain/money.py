@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 MICROS_PER_CREDIT = 1_000_000
 
@@ -28,6 +29,7 @@ def credits_decimal(micros: int) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral() else value
 
 
+@lru_cache(maxsize=4096)  # prices repeat: every message of a batch renders its price
 def format_credits(micros: int) -> str:
     """Micro-units as a plain decimal string of credits: 1500000 -> "1.5"."""
     return format(credits_decimal(micros), "f")

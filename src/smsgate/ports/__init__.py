@@ -112,8 +112,16 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
-    def transaction(self, *, write: bool = False) -> AbstractAsyncContextManager[Transaction]:
-        """One transaction; `write=True` takes the write lock up front where there is one."""
+    def transaction(
+        self, *, write: bool = False, autocommit: bool = False
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """One transaction; `write=True` takes the write lock up front where there is one.
+
+        `autocommit=True` says the caller needs no atomicity across repository calls and
+        makes only calls that are atomic alone (such as Batches.queue): a database that can
+        then run each statement in its own implicit transaction does (PostgreSQL), so a row
+        lock lasts one statement, never a round trip to this process. Others ignore it.
+        """
         ...
 
     async def close(self) -> None: ...

@@ -16,6 +16,15 @@ from smsgate.domain.recipients import Screening
 
 
 @dataclass(frozen=True, slots=True)
+class QueuedBatch:
+    """A batch written with its messages and charged for: what Batches.queue answers."""
+
+    batch_id: int
+    message_ids: list[int]  # in the order of the messages given
+    balance_micros: int  # after the charge
+
+
+@dataclass(frozen=True, slots=True)
 class StoredCredentials:
     account_id: int
     password_hash: str
@@ -55,7 +64,7 @@ class Accounts(Protocol):
     async def add_key(
         self, account_id: int, prefix: str, secret_hash: str, label: str | None, now: datetime
     ) -> int: ...
-    async def key_by_prefix(self, prefix: str) -> ApiKeyRecord | None: ...
+    async def key_with_account(self, prefix: str) -> tuple[ApiKeyRecord, Account] | None: ...
     async def keys(self, account_id: int) -> builtins.list[ApiKeyRecord]: ...
     async def revoke_key(self, account_id: int, key_id: int, now: datetime) -> bool: ...
     async def add_line(self, account_id: int, number: str, active: bool) -> None: ...
@@ -102,13 +111,13 @@ class Blacklist(Protocol):
 
 class Batches(Protocol):
     async def add(self, batch: NewBatch) -> int: ...
-    async def add_messages(
-        self,
-        batch: NewBatch,
-        batch_id: int,
-        messages: Sequence[NewMessage],
-        status: str,
-    ) -> list[int]: ...
+    async def queue(
+        self, batch: NewBatch, messages: Sequence[NewMessage], status: str
+    ) -> QueuedBatch | None:
+        """The batch, its messages, the charge (cost_micros) and the usage counters, all
+        written or none: None when the balance does not cover the cost."""
+        ...
+
     async def get(self, account_id: int, batch_id: int) -> Batch | None: ...
     async def by_idempotency_key(self, account_id: int, key: str) -> Batch | None: ...
     async def message(self, account_id: int, message_id: int) -> Message | None: ...

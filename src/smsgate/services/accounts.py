@@ -178,21 +178,19 @@ class AccountService:
         if match is None:
             raise errors.AuthenticationFailed("invalid API key")
         prefix, secret = match.groups()
-        async with self._store.transaction() as tx:
-            record = await tx.accounts.key_by_prefix(prefix)
-            valid = record is not None and hmac.compare_digest(
-                record.secret_hash, hash_key_secret(secret)
-            )
-            if record is None or not valid or record.revoked_at is not None:
-                raise errors.AuthenticationFailed("invalid API key")
-            account = await tx.accounts.get(record.account_id)
-        if account is None:
+        async with self._store.transaction(autocommit=True) as tx:  # reads only
+            found = await tx.accounts.key_with_account(prefix)
+        if found is None:
+            raise errors.AuthenticationFailed("invalid API key")
+        record, account = found
+        valid = hmac.compare_digest(record.secret_hash, hash_key_secret(secret))
+        if not valid or record.revoked_at is not None:
             raise errors.AuthenticationFailed("invalid API key")
         return account
 
     async def authenticate_password(self, username: str, password: str) -> Account:
         """The account for a username and password; cached briefly once verified."""
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(autocommit=True) as tx:  # reads only
             stored = await tx.accounts.credentials(username)
             if stored is None:
                 # Spend the same time as a real check, so usernames cannot be probed.

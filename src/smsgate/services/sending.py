@@ -8,7 +8,6 @@ locked for the write, and the debit is conditional).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -166,13 +165,19 @@ class SendingService:
     ) -> SendOutcome:
         now = self._clock.now()
         # Limits that count past sending must see every concurrent request: lock the account
-        # row first. Without them the conditional debit is the only race, so the row is
-        # locked as late as possible and requests of one account overlap until then.
+        # row first, for the whole transaction. Without them the conditional debit inside
+        # `queue` is the only race: every call below is atomic alone, and the account row is
+        # locked only while `queue` runs.
         lock_early = has_usage_limits(account) and not request.test
-        async with self._store.transaction(write=not request.test) as tx:
-            current = await current_sender(
-                tx, account.id, request.service, request.sender, now, lock=lock_early
-            )
+        async with self._store.transaction(write=not request.test, autocommit=not lock_early) as tx:
+            if lock_early:
+                current = await current_sender(
+                    tx, account.id, request.service, request.sender, now, lock=True
+                )
+            else:
+                # The caller read the account moments ago, and the debit in `queue` is
+                # conditional: no second read (one round trip less per request).
+                current = await checked_sender(tx, account, request.service, request.sender, now)
             screening = await tx.screenings.screening(
                 current, candidate_numbers(first_pass), now - timedelta(hours=24), now.date()
             )
@@ -218,7 +223,9 @@ class SendingService:
                 scheduled_at=scheduled_at,
                 kind=request.kind,
                 verdicts=verdicts,
-                messages=_queued([None] * len(new_messages), new_messages, status),
+                messages=_queued([None] * len(new_messages), new_messages, status)
+                if request.test
+                else [],
                 counts=counts,
                 cost_micros=cost,
                 balance_micros=current.balance_micros,
@@ -249,27 +256,25 @@ class SendingService:
                 else None,
                 request_hash=fingerprint,
             )
-            batch_id = await tx.batches.add(batch)
-            ids = await tx.batches.add_messages(batch, batch_id, new_messages, str(status))
-            # The conditional debit locks the row (if not locked yet) and rolls all back if short.
-            balance = await tx.ledger.debit(current.id, cost, batch_id, now)
-            if balance is None:
+            queued = await tx.batches.queue(batch, new_messages, str(status))
+            if queued is None:
                 raise errors.InsufficientCredit("not enough credit", needed=cost)
-            await tx.screenings.record_usage(
-                current.id, now.date(), Counter(m.region for m in new_messages)
-            )
         log.info(
             "batch %s queued: %d messages, cost %d",
-            batch_id,
-            len(ids),
+            queued.batch_id,
+            len(queued.message_ids),
             cost,
-            extra={"event": "batch_queued", "account_id": current.id, "batch_id": batch_id},
+            extra={
+                "event": "batch_queued",
+                "account_id": current.id,
+                "batch_id": queued.batch_id,
+            },
         )
         return replace(
             answer,
-            batch_id=batch_id,
-            messages=_queued(ids, new_messages, status),
-            balance_micros=balance,
+            batch_id=queued.batch_id,
+            messages=_queued(queued.message_ids, new_messages, status),
+            balance_micros=queued.balance_micros,
         )
 
     async def _replay(self, account_id: int, key: str, fingerprint: str) -> SendOutcome | None:
@@ -302,11 +307,18 @@ async def current_sender(
     current = await tx.accounts.get(account_id, lock=lock)
     if current is None:
         raise errors.AuthenticationFailed("the account no longer exists")
-    account_rules.check_may_send(current, service, now)
+    return await checked_sender(tx, current, service, sender, now)
+
+
+async def checked_sender(
+    tx: Transaction, account: Account, service: Service, sender: str | None, now: datetime
+) -> Account:
+    """`account`, checked that it may send `service` now and as `sender`."""
+    account_rules.check_may_send(account, service, now)
     if sender:
-        line = await tx.accounts.line(current.id, sender)
-        account_rules.check_sender(current, sender, line)
-    return current
+        line = await tx.accounts.line(account.id, sender)
+        account_rules.check_sender(account, sender, line)
+    return account
 
 
 def fingerprint_of(request: SendRequest) -> str:
