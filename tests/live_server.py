@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +10,7 @@ import uvicorn
 
 from smsgate.api.app import create_api
 from smsgate.bootstrap import Gateway
+from smsgate.cli.serve import listening_socket
 
 
 @asynccontextmanager
@@ -19,8 +19,7 @@ async def live_server(gateway: Gateway) -> AsyncIterator[str]:
 
     The socket listens before the server starts, so clients may connect at once.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)  # as `smsgate serve` makes it (TCP_NODELAY)
     sock.listen(128)
     port = sock.getsockname()[1]
     config = uvicorn.Config(

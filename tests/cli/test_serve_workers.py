@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from smsgate.cli.serve import listening_socket
 from tests.cli.serving import SERVE_TIMEOUT_S, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(sys.platform != "linux", reason="Linux /proc")]
@@ -79,3 +82,22 @@ def test_workers_stop_when_the_parent_is_killed(tmp_path: Path) -> None:
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=SERVE_TIMEOUT_S)
         wait_until(lambda: not running(worker), "the worker stopped with its parent")
+
+
+async def test_connections_accepted_by_serve_have_nagle_off() -> None:
+    """Without TCP_NODELAY every keep-alive response after the first waited for the client's
+    delayed ACK (~40 ms a request); asyncio sets it only on sockets made as IPPROTO_TCP."""
+    sock = listening_socket("127.0.0.1", 0)
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            conn = transport.get_extra_info("socket")
+            accepted.set_result(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+    async with server:
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        assert await asyncio.wait_for(accepted, 10) != 0
+        writer.close()

@@ -193,7 +193,10 @@ def listening_socket(host: str, port: int, *, shared: bool = False) -> socket.so
     worker is not enough: the first process to wake accepts every waiting connection.)
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY on accepted connections only when the
+    # socket says so, and without it every response after the first on a keep-alive
+    # connection waited ~40 ms for the client's delayed ACK (Nagle on the body's write).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if shared:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

@@ -207,8 +207,14 @@ async def _queue_sqlite(
         }
         for m in messages
     ]
+    # One executemany without RETURNING (with it, SQLAlchemy sends SQLite one row at a time
+    # to keep the ids in order: a hundred trips to aiosqlite's thread for a hundred messages),
+    # then the ids: the batch is new, and within it ids grow in insertion order.
+    await conn.execute(t.messages.insert(), rows)
     result = await conn.execute(
-        t.messages.insert().returning(t.messages.c.id, sort_by_parameter_order=True), rows
+        sa.select(t.messages.c.id)
+        .where(t.messages.c.batch_id == batch_id)
+        .order_by(t.messages.c.id)
     )
     ids = [int(i) for i in result.scalars()]
     await conn.execute(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from smsgate.domain.accounts import Service
 from smsgate.domain.messages import MessageKind, MessageStatus
@@ -42,8 +43,7 @@ class NewBatch:
     request_hash: str | None = None  # with an idempotency key: request_fingerprint(...)
 
 
-@dataclass(frozen=True, slots=True)
-class NewMessage:
+class NewMessage(NamedTuple):  # a tuple: one is made per recipient (decisions/0009)
     recipient: str
     region: str
     reference: str | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
@@ -17,8 +18,7 @@ from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 MAX_RAW_LENGTH = 32
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneNumber:
+class PhoneNumber(NamedTuple):  # a tuple: one is made per recipient (decisions/0009)
     e164: str
     region: str  # ISO 3166-1 alpha-2, upper case ("001" for non-geographic)
 

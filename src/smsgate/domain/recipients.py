@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from smsgate.domain.accounts import Account
 from smsgate.domain.phones import parse_phone
@@ -28,16 +29,14 @@ class Verdict(StrEnum):
     DAILY_LIMIT = "daily_limit"  # the account's daily limit reached
 
 
-@dataclass(frozen=True, slots=True)
-class Recipient:
+class Recipient(NamedTuple):  # tuples: several are made per recipient (decisions/0009)
     """A recipient as the caller gave it, with the caller's own reference."""
 
     raw: str
     reference: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecipientVerdict:
+class RecipientVerdict(NamedTuple):
     raw: str
     reference: str | None
     number: str | None  # E.164 when readable
@@ -120,7 +119,7 @@ def screen_recipients(
                 daily_left -= 1
             screened.append(item)
         else:
-            screened.append(replace(item, verdict=verdict))
+            screened.append(item._replace(verdict=verdict))
     return screened
 
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from smsgate import errors
 from smsgate.domain import accounts as account_rules
@@ -60,8 +61,7 @@ class SendRequest:
     service: Service = Service.SMS
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedMessage:
+class QueuedMessage(NamedTuple):  # a tuple: one is made per recipient (decisions/0009)
     id: int | None
     recipient: str
     reference: str | None
