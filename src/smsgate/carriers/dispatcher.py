@@ -246,10 +246,28 @@ class Dispatcher:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write pending outcomes, then pending receipts (never concurrently)."""
+        """Write pending outcomes, then pending receipts (never concurrently): both in one
+        transaction when both are waiting, else, or if that fails, each on its own."""
         async with self._flush_lock:
+            pending = self._pending
+            if pending.outcomes and pending.receipts:
+                await self._flush_together()
             await self._flush_outcomes()
             await self._flush_receipts()
+
+    async def _flush_together(self) -> None:
+        size = self.config.flush_batch
+        outcomes, receipts = self._pending.outcomes[:size], self._pending.receipts[:size]
+        del self._pending.outcomes[: len(outcomes)], self._pending.receipts[: len(receipts)]
+        try:
+            matched = await self._delivery.record_and_apply(outcomes, [r[0] for r in receipts])
+        except Exception:
+            log.exception("recording a flush failed", extra={"event": "dispatcher.flush_failed"})
+            # Nothing was written: each goes again on its own path, with its own retries.
+            self._pending.outcomes[:0] = outcomes
+            self._pending.receipts[:0] = receipts
+            return
+        self._acknowledge(receipts, matched)
 
     async def _flush_outcomes(self) -> None:
         while self._pending.outcomes:
@@ -283,19 +301,25 @@ class Dispatcher:
                 matched = await self._delivery.apply_receipts([item[0] for item in batch])
             except Exception:
                 log.exception("recording receipts failed", extra={"event": "receipts.failed"})
-                answer = CommandStatus.ESME_RX_T_APPN  # the carrier will deliver them again
-            else:
-                answer = CommandStatus.ESME_ROK
-                METRICS.receipts.labels("matched").inc(matched)
-                METRICS.receipts.labels("kept").inc(len(batch) - matched)
-                log.debug(
-                    "receipts recorded count=%s matched=%s in %.1f ms",
-                    len(batch),
-                    matched,
-                    (time.perf_counter() - started) * 1000,
-                )
-            for _, client, pdu in batch:
-                client.answer(pdu, answer)
+                for _, client, pdu in batch:  # the carrier will deliver them again
+                    client.answer(pdu, CommandStatus.ESME_RX_T_APPN)
+                continue
+            log.debug(
+                "receipts recorded count=%s matched=%s in %.1f ms",
+                len(batch),
+                matched,
+                (time.perf_counter() - started) * 1000,
+            )
+            self._acknowledge(batch, matched)
+
+    def _acknowledge(
+        self, receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]], matched: int
+    ) -> None:
+        """Receipts recorded (matched or kept): the carrier may forget them."""
+        METRICS.receipts.labels("matched").inc(matched)
+        METRICS.receipts.labels("kept").inc(len(receipts) - matched)
+        for _, client, pdu in receipts:
+            client.answer(pdu, CommandStatus.ESME_ROK)
 
     # -- housekeeping -------------------------------------------------------------------------
 

@@ -22,8 +22,9 @@ m = t.list_members.c
 cl = t.contact_lists.c
 
 # PostgreSQL: the chunk as one array per column, one prepared statement whatever its size.
-_PG_UPSERT_CONTACTS = sa.text(
-    """
+_PG_UPSERT_CONTACTS = dialects.typed_arrays(
+    sa.text(
+        """
     INSERT INTO contacts (account_id, number, region, name, fields, gsm7, created_at)
     SELECT :account_id, v.number, v.region, v.name, CAST(v.fields AS json), v.gsm7, :created_at
     FROM unnest(
@@ -34,15 +35,18 @@ _PG_UPSERT_CONTACTS = sa.text(
         SET name = EXCLUDED.name, fields = EXCLUDED.fields, gsm7 = EXCLUDED.gsm7
     RETURNING id, number
     """
+    )
 ).bindparams(sa.bindparam("created_at", type_=t.UtcDateTime))
 
-_PG_ADD_MEMBERS = sa.text(
-    """
+_PG_ADD_MEMBERS = dialects.typed_arrays(
+    sa.text(
+        """
     INSERT INTO list_members (list_id, contact_id)
     SELECT :list_id, v.id FROM unnest(CAST(:ids AS bigint[])) AS v(id)
     ON CONFLICT DO NOTHING
     RETURNING contact_id
     """
+    )
 )
 
 # The custom field names of a list's contacts, from the JSON objects themselves.

@@ -49,8 +49,9 @@ _UPDATE_MESSAGE = (
     )
 )
 
-_PG_UPDATE_MESSAGES = sa.text(
-    """
+_PG_UPDATE_MESSAGES = dialects.typed_arrays(
+    sa.text(
+        """
     UPDATE messages AS m SET
         status = v.status,
         error_code = COALESCE(v.error, m.error_code),
@@ -64,11 +65,13 @@ _PG_UPDATE_MESSAGES = sa.text(
     ) AS v(id, status, error, due, link, carrier)
     WHERE m.id = v.id
     """
-).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+)
 
 _PG_FINISH_SUBMITTED = (
-    sa.text(
-        """
+    dialects.typed_arrays(
+        sa.text(
+            """
     UPDATE messages AS m SET
         status = v.status, error_code = COALESCE(v.error, m.error_code), updated_at = :now
     FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:errors AS text[]))
@@ -77,13 +80,15 @@ _PG_FINISH_SUBMITTED = (
     RETURNING m.id, m.batch_id, m.account_id, m.segments, m.price_micros, m.recipient,
         m.reference, m.attempts, m.created_at, m.scheduled_at
     """
+        )
     )
     .bindparams(sa.bindparam("now", type_=t.UtcDateTime))
     .columns(created_at=t.UtcDateTime, scheduled_at=t.UtcDateTime)
 )
 
-_PG_SUBMIT_SENDING = sa.text(
-    """
+_PG_SUBMIT_SENDING = dialects.typed_arrays(
+    sa.text(
+        """
     UPDATE messages AS m SET
         status = v.status, link_id = v.link, carrier_message_id = v.carrier, updated_at = :now
     FROM unnest(
@@ -93,7 +98,8 @@ _PG_SUBMIT_SENDING = sa.text(
     WHERE m.id = v.id AND m.status = 'sending'
     RETURNING m.id, m.attempts
     """
-).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+)
 
 
 class SqlDelivery:

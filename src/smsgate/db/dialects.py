@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,6 +51,29 @@ class PerDialect:
         if statement is None:
             statement = self._built[postgresql_] = self._build(postgresql_)
         return statement
+
+
+_ARRAY_CAST = re.compile(r"CAST\(:(\w+) AS (\w+)\[\]\)")
+_ARRAY_ELEMENTS: dict[str, Any] = {
+    "text": sa.Text,
+    "bigint": sa.BigInteger,
+    "integer": sa.Integer,
+    "boolean": sa.Boolean,
+    "timestamptz": sa.DateTime(timezone=True),
+}
+
+
+def typed_arrays(statement: sa.TextClause) -> sa.TextClause:
+    """Give each `CAST(:name AS type[])` parameter of a PostgreSQL statement its array type.
+
+    Untyped, SQLAlchemy looks at every element of the list to guess one, on every execution
+    (about 0.1 ms for a hundred-element list)."""
+    return statement.bindparams(
+        *(
+            sa.bindparam(name, type_=postgresql.ARRAY(_ARRAY_ELEMENTS[element]))
+            for name, element in dict(_ARRAY_CAST.findall(statement.text)).items()
+        )
+    )
 
 
 def in_values(conn: AsyncConnection, column: Any, values: Sequence[str] | Sequence[int]) -> Any:

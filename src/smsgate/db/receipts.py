@@ -32,20 +32,9 @@ _UPDATE_PART = (
 )
 
 
-_PG_UPDATE_PARTS = sa.text(
-    """
-    UPDATE parts AS p SET status = v.status, error_code = v.error, done_at = :now
-    FROM unnest(
-        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:statuses AS text[]),
-        CAST(:errors AS text[])
-    ) AS v(message_id, seq, status, error)
-    WHERE p.message_id = v.message_id AND p.seq = v.seq
-    """
-).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
-
-
-_PG_INSERT_PARTS = sa.text(
-    """
+_PG_INSERT_PARTS = dialects.typed_arrays(
+    sa.text(
+        """
     INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
     SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
     FROM unnest(
@@ -53,7 +42,37 @@ _PG_INSERT_PARTS = sa.text(
         CAST(:keys AS text[])
     ) AS v(message_id, seq, link_id, carrier_key)
     """
-).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+)
+
+
+# Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
+# receipt's status and say which it was, in one statement (one per link).
+_PG_MATCH_PARTS = dialects.typed_arrays(
+    sa.text(
+        """
+    WITH v AS (
+        SELECT * FROM unnest(
+            CAST(:keys AS text[]), CAST(:statuses AS text[]), CAST(:errors AS text[])
+        ) AS v(carrier_key, status, error)
+    ), found AS (
+        -- `= ANY` on the (link_id, carrier_key) index: a join to `v` let the planner, with
+        -- the statistics of a table still filling, read every part of the link instead.
+        SELECT DISTINCT ON (p.carrier_key) p.message_id, p.seq, p.carrier_key
+        FROM parts AS p
+        WHERE p.link_id = :link_id AND p.carrier_key = ANY(CAST(:keys AS text[]))
+            AND p.status = 'submitted'
+        ORDER BY p.carrier_key, p.submitted_at DESC
+    )
+    UPDATE parts AS p SET status = v.status, error_code = v.error, done_at = :now
+    FROM found
+        JOIN v ON v.carrier_key = found.carrier_key
+        JOIN messages AS m ON m.id = found.message_id
+    WHERE p.message_id = found.message_id AND p.seq = found.seq
+    RETURNING p.message_id, p.seq, p.carrier_key, m.segments
+    """
+    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+)
 
 
 def _keys_by_link(receipts: Sequence[PartReceipt]) -> dict[int, list[str]]:
@@ -116,7 +135,53 @@ class SqlReceipts:
         if not receipts:
             return [], []
         # One indexed lookup per link: (link_id, carrier_key) is the index's order, so matching
-        # costs the same however many parts and receipts are waiting.
+        # costs the same however many parts and receipts are waiting. A key given twice in
+        # one batch matches once; the other receipt is kept, as if it came first.
+        first: dict[tuple[int, str], PartReceipt] = {}
+        for receipt in receipts:
+            first.setdefault((receipt.link_id, receipt.carrier_key), receipt)
+        if dialects.is_postgresql(self._conn):
+            by_key = await self._match_postgresql(list(first.values()), now)
+        else:
+            by_key = await self._match_each(receipts, now)
+        matched: list[tuple[int, int, int, PartReceipt]] = []
+        unmatched: list[PartReceipt] = []
+        for receipt in receipts:
+            key = (receipt.link_id, receipt.carrier_key)
+            part = by_key.pop(key, None) if first.get(key) is receipt else None
+            if part is None:
+                unmatched.append(receipt)
+                continue
+            matched.append((part[0], part[1], part[2], receipt))
+        return matched, unmatched
+
+    async def _match_postgresql(
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> dict[tuple[int, str], tuple[int, int, int]]:
+        """Mark the newest submitted part of each receipt's key; (message, seq, segments)."""
+        by_link: dict[int, list[PartReceipt]] = {}
+        for receipt in receipts:
+            by_link.setdefault(receipt.link_id, []).append(receipt)
+        by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
+        for link_id, found in sorted(by_link.items()):
+            rows = await self._conn.execute(
+                _PG_MATCH_PARTS,
+                {
+                    "link_id": link_id,
+                    "keys": [r.carrier_key for r in found],
+                    "statuses": [str(r.status) for r in found],
+                    "errors": [r.error_code for r in found],
+                    "now": now,
+                },
+            )
+            for message_id, seq, key, segments in rows:
+                by_key[(link_id, key)] = (message_id, seq, segments)
+        return by_key
+
+    async def _match_each(
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> dict[tuple[int, str], tuple[int, int, int]]:
+        """Without UPDATE ... FROM: find the parts, then update them, in two statements."""
         by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
         for link_id, keys in _keys_by_link(receipts).items():
             rows = await self._conn.execute(
@@ -132,40 +197,22 @@ class SqlReceipts:
             # The newest part wins if a carrier ever reused an id.
             for row in rows:
                 by_key[(link_id, row.carrier_key)] = (row.message_id, row.seq, row.segments)
-        matched: list[tuple[int, int, int, PartReceipt]] = []
-        unmatched: list[PartReceipt] = []
-        params: list[dict[str, Any]] = []
+        firsts: dict[tuple[int, str], PartReceipt] = {}
         for receipt in receipts:
-            part = by_key.pop((receipt.link_id, receipt.carrier_key), None)
-            if part is None:
-                unmatched.append(receipt)
-                continue
-            matched.append((part[0], part[1], part[2], receipt))
-            params.append(
-                {
-                    "b_message": part[0],
-                    "b_seq": part[1],
-                    "b_status": str(receipt.status),
-                    "b_error": receipt.error_code,
-                    "b_now": now,
-                }
-            )
+            firsts.setdefault((receipt.link_id, receipt.carrier_key), receipt)
+        params = [
+            {
+                "b_message": part[0],
+                "b_seq": part[1],
+                "b_status": str(firsts[key].status),
+                "b_error": firsts[key].error_code,
+                "b_now": now,
+            }
+            for key, part in sorted(by_key.items(), key=lambda item: item[1][:2])
+        ]
         if params:
-            params.sort(key=lambda row: (row["b_message"], row["b_seq"]))
-            if dialects.is_postgresql(self._conn):
-                await self._conn.execute(
-                    _PG_UPDATE_PARTS,
-                    {
-                        "messages": [row["b_message"] for row in params],
-                        "seqs": [row["b_seq"] for row in params],
-                        "statuses": [row["b_status"] for row in params],
-                        "errors": [row["b_error"] for row in params],
-                        "now": now,
-                    },
-                )
-            else:
-                await self._conn.execute(_UPDATE_PART, params)
-        return matched, unmatched
+            await self._conn.execute(_UPDATE_PART, params)
+        return by_key
 
     async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]:
         if not message_ids:

@@ -167,13 +167,27 @@ class DeliveryService:
         if not outcomes:
             return
         now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            await self._record(tx, outcomes, now)
+
+    async def record_and_apply(
+        self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
+    ) -> int:
+        """`record` then `apply_receipts` in one transaction (one commit for a dispatcher's
+        flush); returns how many receipts matched. The outcomes go first, so a receipt for a
+        submit recorded here matches at once."""
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            await self._record(tx, outcomes, now)
+            return await self._apply(tx, receipts, now) if receipts else 0
+
+    async def _record(self, tx: Transaction, outcomes: Sequence[Outcome], now: datetime) -> None:
         submitted = [o for o in outcomes if isinstance(o, Submitted)]
         others = [o for o in outcomes if not isinstance(o, Submitted)]
-        async with self._store.transaction(write=True) as tx:
-            if submitted:
-                await self._record_submitted(tx, submitted, now)
-            if others:
-                await self._record_unsent(tx, others, now)
+        if submitted:
+            await self._record_submitted(tx, submitted, now)
+        if others:
+            await self._record_unsent(tx, others, now)
 
     async def _record_submitted(
         self, tx: Transaction, outcomes: Sequence[Submitted], now: datetime

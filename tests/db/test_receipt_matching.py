@@ -1,0 +1,52 @@
+"""Receipt matching (SqlReceipts.match_parts): the newest submitted part of a key wins, a key
+given twice in one batch matches once, unknown keys are returned unmatched; on PostgreSQL
+one statement per link, elsewhere a lookup and an update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from smsgate.bootstrap import Gateway
+from smsgate.domain.messages import MessageStatus
+from smsgate.domain.recipients import Recipient
+from smsgate.ports import PartReceipt, PartRecord
+from smsgate.services.accounts import NewAccount
+from smsgate.services.sending import SendRequest
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+DELIVERED, UNDELIVERED = MessageStatus.DELIVERED, MessageStatus.UNDELIVERED
+
+
+async def test_match_parts_takes_the_newest_part_of_a_key_once(gateway: Gateway) -> None:
+    account, _ = await gateway.accounts.create(
+        NewAccount(username="alice", password="secret-pw", credit_micros=10**9)
+    )
+    numbers = ["+33612345601", "+33612345602", "+33612345603"]
+    sent = await gateway.sending.send(account, SendRequest([Recipient(n) for n in numbers], "hi"))
+    first, second, third = (int(m.id or 0) for m in sent.messages)
+    async with gateway.store.transaction(write=True) as tx:
+        # The carrier reused id "a1": the later submit is the one its receipt is about.
+        await tx.receipts.add_parts([PartRecord(first, 1, 7, "a1")], NOW - timedelta(hours=1))
+        await tx.receipts.add_parts(
+            [PartRecord(second, 1, 7, "a1"), PartRecord(third, 1, 7, "b2")], NOW
+        )
+    receipts = [
+        PartReceipt(7, "a1", DELIVERED, None),
+        PartReceipt(7, "a1", UNDELIVERED, "1"),  # the same key again in one batch
+        PartReceipt(7, "b2", UNDELIVERED, "34"),
+        PartReceipt(7, "zz", DELIVERED, None),  # no such part (yet)
+        PartReceipt(8, "b2", DELIVERED, None),  # another link's id
+    ]
+    async with gateway.store.transaction(write=True) as tx:
+        matched, unmatched = await tx.receipts.match_parts(receipts, NOW)
+        statuses = await tx.receipts.part_statuses([first, second, third])
+    assert [(mid, seq, segments, r) for mid, seq, segments, r in matched] == [
+        (second, 1, 1, receipts[0]),
+        (third, 1, 1, receipts[2]),
+    ]
+    assert unmatched == [receipts[1], receipts[3], receipts[4]]
+    assert statuses == {
+        first: {1: "submitted"},
+        second: {1: "delivered"},
+        third: {1: "undelivered"},
+    }
