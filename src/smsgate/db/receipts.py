@@ -32,19 +32,34 @@ _UPDATE_PART = (
 )
 
 
-_PG_INSERT_PARTS = dialects.typed_arrays(
+# Receipts kept for a link's keys, taken (deleted and returned) in one statement.
+_PG_TAKE_KEPT = dialects.typed_arrays(
     sa.text(
         """
-    INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
-    SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
-    FROM unnest(
-        CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
-        CAST(:keys AS text[])
-    ) AS v(message_id, seq, link_id, carrier_key)
+    DELETE FROM pending_receipts
+    WHERE link_id = :link_id AND carrier_key = ANY(CAST(:keys AS text[]))
+    RETURNING link_id, carrier_key, status, error_code
+    """
+    )
+)
+# The same, after inserting the parts: one round trip for a flush's parts on one link.
+_PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
+    sa.text(
+        """
+    WITH inserted AS (
+        INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
+        SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
+        FROM unnest(
+            CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
+            CAST(:part_keys AS text[])
+        ) AS v(message_id, seq, link_id, carrier_key)
+    )
+    DELETE FROM pending_receipts
+    WHERE link_id = :link_id AND carrier_key = ANY(CAST(:keys AS text[]))
+    RETURNING link_id, carrier_key, status, error_code
     """
     ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
-
 
 # Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
 # receipt's status and say which it was, in one statement (one per link).
@@ -91,43 +106,75 @@ class SqlReceipts:
 
     async def add_parts(
         self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
-    ) -> None:
+    ) -> builtins.list[PartReceipt]:
+        """Insert the parts; take and return the receipts kept for them (they came first)."""
         if not parts:
-            return
+            return []
         if replacing:
             # Messages submitted again (their lease ran out) replace the first try's parts.
             await self._conn.execute(
                 t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
             )
+        keys_by_link: dict[int, set[str]] = {}
+        for part in parts:
+            keys_by_link.setdefault(part.link_id, set()).add(part.carrier_key)
+        links = sorted(keys_by_link)
         if dialects.is_postgresql(self._conn):
-            await self._conn.execute(
-                _PG_INSERT_PARTS,
-                {
-                    "messages": [part.message_id for part in parts],
-                    "seqs": [part.seq for part in parts],
-                    "links": [part.link_id for part in parts],
-                    "keys": [part.carrier_key for part in parts],
-                    "status": str(S.SUBMITTED),
-                    "now": now,
-                },
+            rows = list(
+                await self._conn.execute(
+                    _PG_INSERT_PARTS_TAKING_KEPT,
+                    {
+                        "messages": [part.message_id for part in parts],
+                        "seqs": [part.seq for part in parts],
+                        "links": [part.link_id for part in parts],
+                        "part_keys": [part.carrier_key for part in parts],
+                        "status": str(S.SUBMITTED),
+                        "now": now,
+                        "link_id": links[0],
+                        "keys": sorted(keys_by_link[links[0]]),
+                    },
+                )
             )
-            return
-        await self._conn.execute(
-            t.parts.insert(),
-            [
-                {
-                    "message_id": part.message_id,
-                    "seq": part.seq,
-                    "link_id": part.link_id,
-                    "carrier_key": part.carrier_key,
-                    "status": str(S.SUBMITTED),
-                    "error_code": None,
-                    "submitted_at": now,
-                    "done_at": None,
-                }
-                for part in parts
-            ],
+            for link_id in links[1:]:
+                rows += await self._conn.execute(
+                    _PG_TAKE_KEPT, {"link_id": link_id, "keys": sorted(keys_by_link[link_id])}
+                )
+        else:
+            await self._conn.execute(
+                t.parts.insert(),
+                [
+                    {
+                        "message_id": part.message_id,
+                        "seq": part.seq,
+                        "link_id": part.link_id,
+                        "carrier_key": part.carrier_key,
+                        "status": str(S.SUBMITTED),
+                        "error_code": None,
+                        "submitted_at": now,
+                        "done_at": None,
+                    }
+                    for part in parts
+                ],
+            )
+            rows = []
+            for link_id in links:
+                rows += await self._take_kept_sqlite(link_id, sorted(keys_by_link[link_id]))
+        return [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+
+    async def _take_kept_sqlite(self, link_id: int, keys: Sequence[str]) -> builtins.list[Any]:
+        c = t.pending_receipts.c
+        found = list(
+            await self._conn.execute(
+                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
+                    c.link_id == link_id, self._in(c.carrier_key, keys)
+                )
+            )
         )
+        if found:
+            await self._conn.execute(
+                t.pending_receipts.delete().where(self._in(c.id, [row.id for row in found]))
+            )
+        return [tuple(row)[1:] for row in found]
 
     async def match_parts(
         self, receipts: Sequence[PartReceipt], now: datetime
@@ -246,33 +293,6 @@ class SqlReceipts:
                 for r in receipts
             ],
         )
-
-    async def take_kept_receipts(
-        self, keys: Sequence[tuple[int, str]]
-    ) -> builtins.list[PartReceipt]:
-        if not keys:
-            return []
-        c = t.pending_receipts.c
-        by_link: dict[int, set[str]] = {}
-        for link_id, key in keys:
-            by_link.setdefault(link_id, set()).add(key)
-        taken: list[Any] = []
-        for link_id, link_keys in sorted(by_link.items()):
-            rows = await self._conn.execute(
-                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
-                    c.link_id == link_id, self._in(c.carrier_key, sorted(link_keys))
-                )
-            )
-            taken.extend(rows)
-        if not taken:
-            return []
-        await self._conn.execute(
-            t.pending_receipts.delete().where(self._in(c.id, [row.id for row in taken]))
-        )
-        return [
-            PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
-            for row in taken
-        ]
 
     async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
         c = t.pending_receipts.c

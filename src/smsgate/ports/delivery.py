@@ -196,8 +196,9 @@ class Delivery(Protocol):
 class Receipts(Protocol):
     async def add_parts(
         self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
-    ) -> None:
-        """Record submitted parts; `replacing`: messages whose earlier parts are dropped."""
+    ) -> builtins.list[PartReceipt]:
+        """Record submitted parts (`replacing`: messages whose earlier parts are dropped);
+        take and return the kept receipts for their keys (receipts that came first)."""
         ...
 
     async def match_parts(
@@ -211,9 +212,6 @@ class Receipts(Protocol):
     async def keep_receipts(
         self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
     ) -> None: ...
-    async def take_kept_receipts(
-        self, keys: Sequence[tuple[int, str]]
-    ) -> builtins.list[PartReceipt]: ...
     async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
         """Kept receipts whose part has been recorded since (another dispatcher's submit)."""
         ...

@@ -219,14 +219,10 @@ class DeliveryService:
             )
         # A message claimed before (attempts > 1) may have parts of an earlier submit.
         replacing = sorted({part.message_id for part in parts if attempts[part.message_id] > 1})
-        await tx.receipts.add_parts(parts, now, replacing)
-        if parts:
-            # Receipts that overtook their submit_sm_resp: apply them now.
-            early = await tx.receipts.take_kept_receipts(
-                [(part.link_id, part.carrier_key) for part in parts]
-            )
-            if early:
-                await self._apply(tx, early, now)
+        # Receipts that overtook their submit_sm_resp come back with the parts: apply them now.
+        early = await tx.receipts.add_parts(parts, now, replacing)
+        if early:
+            await self._apply(tx, early, now)
 
     async def _record_unsent(
         self, tx: Transaction, outcomes: Sequence[Retry | Refused], now: datetime
