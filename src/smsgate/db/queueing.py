@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsgate.db import dialects
 from smsgate.db import tables as t
-from smsgate.db.repositories import DAY_REGION
+from smsgate.db.repositories import SqlScreenings, usage_rows
 from smsgate.domain.batches import NewBatch, NewMessage, RefusedRecipient
 from smsgate.domain.messages import message_priority
 from smsgate.ports.accounts import QueuedBatch
@@ -94,16 +94,6 @@ async def queue_batch(
     return await _queue_sqlite(conn, batch, messages, status)
 
 
-def usage_rows(batch: NewBatch, messages: Sequence[NewMessage]) -> list[tuple[str, str, int]]:
-    """(period, region, count): the day's row for every country, the month's per country."""
-    day = batch.created_at.date().isoformat()
-    month = day[:7]
-    by_region = Counter(m.region for m in messages)
-    return [(day, DAY_REGION, len(messages))] + [
-        (month, region, count) for region, count in sorted(by_region.items())
-    ]
-
-
 def batch_row(batch: NewBatch) -> dict[str, Any]:
     return {
         "account_id": batch.account_id,
@@ -139,7 +129,7 @@ async def _queue_postgresql(
     conn: AsyncConnection, batch: NewBatch, messages: Sequence[NewMessage], status: str
 ) -> QueuedBatch | None:
     row = batch_row(batch)
-    usage = usage_rows(batch, messages)
+    usage = usage_rows(batch.created_at.date(), Counter(m.region for m in messages))
     params = {
         **row,
         "batch_segments": row["segments"],
@@ -221,11 +211,7 @@ async def _queue_sqlite(
             "created_at": batch.created_at,
         },
     )
-    usage = [
-        {"account_id": batch.account_id, "period": p, "region": r, "count": n}
-        for p, r, n in usage_rows(batch, messages)
-    ]
-    await conn.execute(
-        dialects.upsert_add(conn, t.usage, usage, ["account_id", "period", "region"], "count")
+    await SqlScreenings(conn).record_usage(
+        batch.account_id, batch.created_at.date(), Counter(m.region for m in messages)
     )
     return QueuedBatch(batch_id, ids, int(balance))

@@ -187,10 +187,8 @@ class SqlReceipts:
         first: dict[tuple[int, str], PartReceipt] = {}
         for receipt in receipts:
             first.setdefault((receipt.link_id, receipt.carrier_key), receipt)
-        if dialects.is_postgresql(self._conn):
-            by_key = await self._match_postgresql(list(first.values()), now)
-        else:
-            by_key = await self._match_each(receipts, now)
+        match = self._match_postgresql if dialects.is_postgresql(self._conn) else self._match_each
+        by_key = await match(list(first.values()), now)
         matched: list[tuple[int, int, int, PartReceipt]] = []
         unmatched: list[PartReceipt] = []
         for receipt in receipts:
@@ -205,7 +203,8 @@ class SqlReceipts:
     async def _match_postgresql(
         self, receipts: Sequence[PartReceipt], now: datetime
     ) -> dict[tuple[int, str], tuple[int, int, int]]:
-        """Mark the newest submitted part of each receipt's key; (message, seq, segments)."""
+        """Mark the newest submitted part of each receipt's key (one receipt per key);
+        (message, seq, segments) by key."""
         by_link: dict[int, list[PartReceipt]] = {}
         for receipt in receipts:
             by_link.setdefault(receipt.link_id, []).append(receipt)
@@ -244,15 +243,13 @@ class SqlReceipts:
             # The newest part wins if a carrier ever reused an id.
             for row in rows:
                 by_key[(link_id, row.carrier_key)] = (row.message_id, row.seq, row.segments)
-        firsts: dict[tuple[int, str], PartReceipt] = {}
-        for receipt in receipts:
-            firsts.setdefault((receipt.link_id, receipt.carrier_key), receipt)
+        by_receipt = {(r.link_id, r.carrier_key): r for r in receipts}  # one per key
         params = [
             {
                 "b_message": part[0],
                 "b_seq": part[1],
-                "b_status": str(firsts[key].status),
-                "b_error": firsts[key].error_code,
+                "b_status": str(by_receipt[key].status),
+                "b_error": by_receipt[key].error_code,
                 "b_now": now,
             }
             for key, part in sorted(by_key.items(), key=lambda item: item[1][:2])

@@ -374,23 +374,24 @@ class SqlScreenings:
         return blacklisted, npai, sent_24h
 
     async def record_usage(self, account_id: int, day: date, by_region: Mapping[str, int]) -> None:
-        month = day.isoformat()[:7]
         rows = [
-            {
-                "account_id": account_id,
-                "period": day.isoformat(),
-                "region": DAY_REGION,
-                "count": sum(by_region.values()),
-            },
-        ] + [
-            {"account_id": account_id, "period": month, "region": region, "count": count}
-            for region, count in sorted(by_region.items())
+            {"account_id": account_id, "period": period, "region": region, "count": count}
+            for period, region, count in usage_rows(day, by_region)
         ]
         await self._conn.execute(
             dialects.upsert_add(
                 self._conn, t.usage, rows, ["account_id", "period", "region"], "count"
             )
         )
+
+
+def usage_rows(day: date, by_region: Mapping[str, int]) -> list[tuple[str, str, int]]:
+    """(period, region, count) to add: the day's row for every country together, the
+    month's one per country (what the daily and monthly limits read)."""
+    month = day.isoformat()[:7]
+    return [(day.isoformat(), DAY_REGION, sum(by_region.values()))] + [
+        (month, region, count) for region, count in sorted(by_region.items())
+    ]
 
 
 class SqlBlacklist:
