@@ -6,9 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-import pytest
-
-import smsgate.carriers.dispatcher as dispatcher_module
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.domain.messages import MessageStatus
 from smsgate.ports import PartReceipt
@@ -17,11 +14,9 @@ from smsgate.smpp import CommandStatus, DeliverSm
 
 
 class FakeDelivery:
-    def __init__(self, fail_joint: bool = False, matches: bool = True) -> None:
+    def __init__(self, fail_joint: bool = False) -> None:
         self.fail_joint = fail_joint
-        self.matches = matches  # False: every receipt is kept unmatched
         self.calls: list[tuple[str, int, int]] = []
-        self.rematched: list[list[tuple[int, str]]] = []
 
     async def record_and_apply(
         self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
@@ -29,7 +24,7 @@ class FakeDelivery:
         self.calls.append(("joint", len(outcomes), len(receipts)))
         if self.fail_joint:
             raise RuntimeError("database gone for a moment")
-        return len(receipts) if self.matches else 0
+        return len(receipts)
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
         self.calls.append(("record", len(outcomes), 0))
@@ -37,10 +32,6 @@ class FakeDelivery:
     async def apply_receipts(self, receipts: Sequence[PartReceipt]) -> int:
         self.calls.append(("apply", 0, len(receipts)))
         return len(receipts)
-
-    async def rematch_kept(self, keys: Sequence[tuple[int, str]]) -> int:
-        self.rematched.append(list(keys))
-        return 0
 
 
 class FakeClient:
@@ -78,16 +69,3 @@ async def test_a_failed_joint_flush_goes_again_on_the_separate_paths() -> None:
     assert client.answers == [CommandStatus.ESME_ROK] * 2
     assert not dispatcher._pending.outcomes
     assert not dispatcher._pending.receipts
-
-
-async def test_receipts_kept_unmatched_are_tried_again_a_few_times(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(dispatcher_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
-    delivery = FakeDelivery(matches=False)
-    dispatcher, client = dispatcher_with(delivery)
-    await dispatcher.flush()
-    assert client.answers == [CommandStatus.ESME_ROK] * 2  # kept is recorded too
-    for _ in range(4):
-        await dispatcher.rematch_due()
-    assert delivery.rematched == [[(1, "id0"), (1, "id1")]] * 3

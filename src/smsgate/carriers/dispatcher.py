@@ -11,10 +11,6 @@
     deliveries   deliver_sm receipts are acknowledged once their batch has committed; inbound
                  messages once stored (a crash before that makes the carrier send them again)
 
-    rematch      receipts kept unmatched (their submit was being recorded by another
-                 dispatcher) are tried again 0.5, 2 and 8 s later, not only by the 30 s
-                 housekeeping pass
-
 No links configured: the dispatcher claims nothing (messages wait, and expire per validity).
 """
 
@@ -47,11 +43,6 @@ from smsgate.services.links import LinkService
 from smsgate.smpp import CommandStatus, DataSm, DeliverSm, SmppClient
 
 log = logging.getLogger(__name__)
-
-
-# When receipts kept unmatched are tried again (seconds after the flush that kept them).
-REMATCH_AFTER_S = (0.5, 2.0, 8.0)
-REMATCH_KEYS_KEPT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +82,6 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._flush_lock = asyncio.Lock()
-        # (due on the monotonic clock, tries so far, (link id, carrier key) of receipts)
-        self._rematch: list[tuple[float, int, list[tuple[int, str]]]] = []
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -102,7 +91,6 @@ class Dispatcher:
         for name, coro in (
             ("claim", self._claim_loop()),
             ("flush", self._flush_loop()),
-            ("rematch", self._rematch_loop()),
             ("links", self._refresh_loop()),
             ("housekeeping", self._housekeeping_loop()),
         ):
@@ -330,37 +318,8 @@ class Dispatcher:
         """Receipts recorded (matched or kept): the carrier may forget them."""
         METRICS.receipts.labels("matched").inc(matched)
         METRICS.receipts.labels("kept").inc(len(receipts) - matched)
-        if matched < len(receipts) and sum(len(e[2]) for e in self._rematch) < REMATCH_KEYS_KEPT:
-            # Which were kept is not known here: the whole batch is tried again (the matched
-            # ones are no longer kept, so they cannot match twice).
-            keys = [(receipt.link_id, receipt.carrier_key) for receipt, _, _ in receipts]
-            self._rematch.append((time.monotonic() + REMATCH_AFTER_S[0], 0, keys))
         for _, client, pdu in receipts:
             client.answer(pdu, CommandStatus.ESME_ROK)
-
-    async def _rematch_loop(self) -> None:
-        while True:
-            await asyncio.sleep(REMATCH_AFTER_S[0] / 2)
-            try:
-                await self.rematch_due()
-            except Exception:
-                log.exception("rematch failed", extra={"event": "dispatcher.rematch_failed"})
-
-    async def rematch_due(self) -> int:
-        """Try again the kept receipts whose time has come; returns how many matched."""
-        now = time.monotonic()
-        due = [entry for entry in self._rematch if entry[0] <= now]
-        if not due:
-            return 0
-        self._rematch = [entry for entry in self._rematch if entry[0] > now]
-        async with self._flush_lock:  # after our own flushes: what they kept has committed
-            matched = await self._delivery.rematch_kept([key for e in due for key in e[2]])
-        for _, tries, keys in due:
-            if tries + 1 < len(REMATCH_AFTER_S):
-                self._rematch.append((now + REMATCH_AFTER_S[tries + 1], tries + 1, keys))
-        if matched:
-            METRICS.receipts.labels("rematched").inc(matched)
-        return matched
 
     # -- housekeeping -------------------------------------------------------------------------
 
