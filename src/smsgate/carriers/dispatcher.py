@@ -103,8 +103,11 @@ class Dispatcher:
         """Stop claiming, drain the windows, unbind, and record everything still pending."""
         self._running = False
         self._claim_wakeup.set()
+        # The claim loop ends by itself after its current claim: cancelled inside a statement,
+        # its connection would be terminated (on SQLite, closing a terminated aiosqlite
+        # connection could leave the test's event loop waiting on its thread at teardown).
         for task in self._tasks:
-            if task.get_name() != "dispatcher-flush":
+            if task.get_name() not in ("dispatcher-flush", "dispatcher-claim"):
                 task.cancel()
         left: list[Job] = []
         for runner in list(self.runners.values()):
