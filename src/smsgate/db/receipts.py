@@ -90,10 +90,11 @@ _PG_MATCH_PARTS = dialects.typed_arrays(
 )
 
 
-def _keys_by_link(receipts: Sequence[PartReceipt]) -> dict[int, list[str]]:
+def _keys_by_link(items: Sequence[PartReceipt] | Sequence[PartRecord]) -> dict[int, list[str]]:
+    """The distinct carrier keys of receipts or parts, per link, links and keys in order."""
     found: dict[int, set[str]] = {}
-    for receipt in receipts:
-        found.setdefault(receipt.link_id, set()).add(receipt.carrier_key)
+    for item in items:
+        found.setdefault(item.link_id, set()).add(item.carrier_key)
     return {link_id: sorted(keys) for link_id, keys in sorted(found.items())}
 
 
@@ -115,10 +116,8 @@ class SqlReceipts:
             await self._conn.execute(
                 t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
             )
-        keys_by_link: dict[int, set[str]] = {}
-        for part in parts:
-            keys_by_link.setdefault(part.link_id, set()).add(part.carrier_key)
-        links = sorted(keys_by_link)
+        keys_by_link = _keys_by_link(parts)
+        links = list(keys_by_link)
         if dialects.is_postgresql(self._conn):
             rows = list(
                 await self._conn.execute(
@@ -131,13 +130,13 @@ class SqlReceipts:
                         "status": str(S.SUBMITTED),
                         "now": now,
                         "link_id": links[0],
-                        "keys": sorted(keys_by_link[links[0]]),
+                        "keys": keys_by_link[links[0]],
                     },
                 )
             )
             for link_id in links[1:]:
                 rows += await self._conn.execute(
-                    _PG_TAKE_KEPT, {"link_id": link_id, "keys": sorted(keys_by_link[link_id])}
+                    _PG_TAKE_KEPT, {"link_id": link_id, "keys": keys_by_link[link_id]}
                 )
         else:
             await self._conn.execute(
@@ -158,7 +157,7 @@ class SqlReceipts:
             )
             rows = []
             for link_id in links:
-                rows += await self._take_kept_sqlite(link_id, sorted(keys_by_link[link_id]))
+                rows += await self._take_kept_sqlite(link_id, keys_by_link[link_id])
         return [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
 
     async def _take_kept_sqlite(self, link_id: int, keys: Sequence[str]) -> builtins.list[Any]:
