@@ -3,20 +3,27 @@ acknowledged only once recorded; a failed joint flush falls back to the separate
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, cast
 
+import pytest
+
+import smsgate.carriers.dispatcher as dispatcher_module
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.domain.messages import MessageStatus
+from smsgate.domain.routing import RouteTable
 from smsgate.ports import PartReceipt
 from smsgate.services.delivery import DeliveryService, Outcome, Submitted
 from smsgate.smpp import CommandStatus, DeliverSm
 
 
 class FakeDelivery:
-    def __init__(self, fail_joint: bool = False) -> None:
+    def __init__(self, fail_joint: bool = False, matches: bool = True) -> None:
         self.fail_joint = fail_joint
+        self.matches = matches  # False: every receipt is kept unmatched
         self.calls: list[tuple[str, int, int]] = []
+        self.rematched: list[list[tuple[int, str]]] = []
 
     async def record_and_apply(
         self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
@@ -24,7 +31,7 @@ class FakeDelivery:
         self.calls.append(("joint", len(outcomes), len(receipts)))
         if self.fail_joint:
             raise RuntimeError("database gone for a moment")
-        return len(receipts)
+        return len(receipts) if self.matches else 0
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
         self.calls.append(("record", len(outcomes), 0))
@@ -32,6 +39,10 @@ class FakeDelivery:
     async def apply_receipts(self, receipts: Sequence[PartReceipt]) -> int:
         self.calls.append(("apply", 0, len(receipts)))
         return len(receipts)
+
+    async def rematch_kept(self, keys: Sequence[tuple[int, str]]) -> int:
+        self.rematched.append(list(keys))
+        return 0
 
 
 class FakeClient:
@@ -69,3 +80,55 @@ async def test_a_failed_joint_flush_goes_again_on_the_separate_paths() -> None:
     assert client.answers == [CommandStatus.ESME_ROK] * 2
     assert not dispatcher._pending.outcomes
     assert not dispatcher._pending.receipts
+
+
+async def test_receipts_kept_unmatched_are_tried_again_a_few_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
+    delivery = FakeDelivery(matches=False)
+    dispatcher, client = dispatcher_with(delivery)
+    await dispatcher.flush()
+    assert client.answers == [CommandStatus.ESME_ROK] * 2  # kept is recorded too
+    for _ in range(4):
+        await dispatcher.rematch_due()
+    assert delivery.rematched == [[(1, "id0"), (1, "id1")]] * 3
+
+
+class SlowDelivery(FakeDelivery):
+    """A flush that takes a while: stop() must let it finish, not cancel it mid-statement."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.finished = 0
+
+    async def record_and_apply(
+        self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
+    ) -> int:
+        self.started.set()
+        await asyncio.sleep(0.2)
+        self.finished += 1
+        return await super().record_and_apply(outcomes, receipts)
+
+
+class NoLinks:
+    async def snapshot(self) -> tuple[list[Any], RouteTable]:
+        return [], RouteTable([], [])
+
+
+async def test_stop_lets_a_running_flush_finish_and_answers_its_receipts() -> None:
+    delivery = SlowDelivery()
+    dispatcher = Dispatcher(cast(DeliveryService, delivery), cast(Any, None), cast(Any, NoLinks()))
+    await dispatcher.start()
+    client = FakeClient()
+    dispatcher._pending.outcomes.append(Submitted(1, 1, (("id1", "id1"),)))
+    dispatcher._pending.receipts.append(
+        (PartReceipt(1, "id1", MessageStatus.DELIVERED, None), cast(Any, client), DeliverSm())
+    )
+    dispatcher._flush_wakeup.set()
+    await asyncio.wait_for(delivery.started.wait(), 5)
+    await dispatcher.stop(drain_s=5)
+    assert delivery.finished == 1
+    assert client.answers == [CommandStatus.ESME_ROK]
+    assert not dispatcher._tasks

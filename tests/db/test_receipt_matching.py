@@ -50,3 +50,26 @@ async def test_match_parts_takes_the_newest_part_of_a_key_once(gateway: Gateway)
         second: {1: "delivered"},
         third: {1: "undelivered"},
     }
+
+
+async def test_a_receipt_kept_while_its_submit_was_recorded_elsewhere_is_rematched(
+    gateway: Gateway,
+) -> None:
+    """Dispatcher B keeps a receipt whose submit dispatcher A records meanwhile: B's kept
+    row commits after A took the kept receipts, so A cannot see it; rematch_kept finds it."""
+    account, _ = await gateway.accounts.create(
+        NewAccount(username="alice", password="secret-pw", credit_micros=10**9)
+    )
+    sent = await gateway.sending.send(account, SendRequest([Recipient("+33612345601")], "hi"))
+    message_id = int(sent.messages[0].id or 0)
+    async with gateway.store.transaction(write=True) as tx:  # A: the part, nothing kept yet
+        assert await tx.receipts.add_parts([PartRecord(message_id, 1, 7, "a1")], NOW) == []
+    async with gateway.store.transaction(write=True) as tx:  # B: the receipt, kept
+        await tx.receipts.keep_receipts(
+            [PartReceipt(7, "a1", DELIVERED, None)], NOW, NOW + timedelta(days=3)
+        )
+
+    assert await gateway.delivery.rematch_kept([(7, "a1"), (7, "nothing-kept")]) == 1
+    assert await gateway.delivery.rematch_kept([(7, "a1")]) == 0  # taken once only
+    async with gateway.store.transaction() as tx:
+        assert await tx.receipts.part_statuses([message_id]) == {message_id: {1: "delivered"}}

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -90,6 +91,29 @@ async def test_receipts_that_arrive_before_their_submit_response_still_match(
             await wait_until_links_up(dispatcher)
             await send_many(gateway, account, RUN)
             await wait_for(lambda: all_final(gateway), timeout_s=120)
+        await check_run(gateway, account, sim, duplicates=0)
+
+
+async def test_two_dispatchers_sharing_the_queue_and_the_smsc_deliver_everything(
+    gateway: Gateway, quick_retries: DeliveryPolicy
+) -> None:
+    """The simulator takes turns among the binds of a system_id, so about half the receipts
+    reach the dispatcher that did not submit them, often while the other is still recording
+    the submit: kept, then tried again within seconds (housekeeping is off here). The race
+    needs concurrent writers: on PostgreSQL this run stalled without the retries; SQLite's
+    single writer serializes the two dispatchers' transactions."""
+    account = await rich_account(gateway, credits=CREDITS)
+    no_housekeeping = replace(FAST, housekeeping_s=3600.0)
+    async with SmscSimulator(SimulatorConfig(receipt_delay_s=0.0)) as sim:
+        await add_link(gateway, await sim.start(), window=50)
+        async with (
+            running(gateway, no_housekeeping) as first,
+            running(gateway, no_housekeeping) as second,
+        ):
+            await wait_until_links_up(first)
+            await wait_until_links_up(second)
+            await send_many(gateway, account, RUN)
+            await wait_for(lambda: all_final(gateway), timeout_s=60)
         await check_run(gateway, account, sim, duplicates=0)
 
 

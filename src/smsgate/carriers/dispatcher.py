@@ -7,7 +7,9 @@
     LinkRunner   submits (window, throttle) and reports an Outcome per message
     flusher      one task writes outcomes, then receipts, in batches (one transaction each),
                  in that order, so a receipt never races the record of its own submit inside
-                 one dispatcher; across dispatchers, housekeeping re-matches kept receipts
+                 one dispatcher; across dispatchers, receipts kept unmatched (their submit
+                 was being recorded by another dispatcher) are tried again by the same loop
+                 0.5, 2 and 8 s later, and by the 30 s housekeeping pass after that
     deliveries   deliver_sm receipts are acknowledged once their batch has committed; inbound
                  messages once stored (a crash before that makes the carrier send them again)
 
@@ -43,6 +45,13 @@ from smsgate.services.links import LinkService
 from smsgate.smpp import CommandStatus, DataSm, DeliverSm, SmppClient
 
 log = logging.getLogger(__name__)
+
+
+# When receipts kept unmatched are tried again (seconds after the flush that kept them).
+REMATCH_AFTER_S = (0.5, 2.0, 8.0)
+REMATCH_KEYS_KEPT = 100_000
+# Loops that stop() asks to end and waits for, rather than cancelling them mid-statement.
+_ENDED_NOT_CANCELLED = frozenset({"dispatcher-claim", "dispatcher-flush"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +90,16 @@ class Dispatcher:
         self._claim_wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
+        self._flushing = False
         self._flush_lock = asyncio.Lock()
+        # (due on the monotonic clock, tries so far, (link id, carrier key) of receipts)
+        self._rematch: list[tuple[float, int, list[tuple[int, str]]]] = []
+        self._rematch_keys = 0  # keys in self._rematch, bounded by REMATCH_KEYS_KEPT
 
     # -- life cycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._running = True
+        self._running = self._flushing = True
         await self.refresh_links()
         for name, coro in (
             ("claim", self._claim_loop()),
@@ -100,26 +113,39 @@ class Dispatcher:
         )
 
     async def stop(self, drain_s: float = 10.0) -> None:
-        """Stop claiming, drain the windows, unbind, and record everything still pending."""
+        """Stop claiming, drain the windows, unbind, and record everything still pending.
+
+        The claim and flush loops are asked to end and awaited, not cancelled: cancelled
+        inside a statement, their connection would be terminated (on SQLite, closing a
+        terminated aiosqlite connection could leave the caller's event loop waiting on its
+        thread), and a flush cut short would answer nothing to the receipts it held."""
         self._running = False
         self._claim_wakeup.set()
-        # The claim loop ends by itself after its current claim: cancelled inside a statement,
-        # its connection would be terminated (on SQLite, closing a terminated aiosqlite
-        # connection could leave the test's event loop waiting on its thread at teardown).
         for task in self._tasks:
-            if task.get_name() not in ("dispatcher-flush", "dispatcher-claim"):
+            if task.get_name() not in _ENDED_NOT_CANCELLED:
                 task.cancel()
+        await self._end("dispatcher-claim", drain_s)  # claimed jobs reach a runner, or wait
         left: list[Job] = []
         for runner in list(self.runners.values()):
             left.extend(await runner.stop(drain_s))
         self.runners.clear()
         self._pending.outcomes.extend(Retry(job.message.id, "shutdown") for job in left)
-        for task in self._tasks:
-            task.cancel()
+        self._flushing = False
+        self._flush_wakeup.set()
+        await self._end("dispatcher-flush", drain_s)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.flush()
         log.info("dispatcher stopped", extra={"event": "dispatcher.stopped"})
+
+    async def _end(self, name: str, timeout_s: float) -> None:
+        """Wait for a loop that was asked to end; cancel it only if it does not in time."""
+        for task in self._tasks:
+            if task.get_name() == name and not task.done():
+                done, _ = await asyncio.wait([task], timeout=timeout_s)
+                if not done:
+                    log.warning("%s did not end in time", name, extra={"event": "dispatcher.stop"})
+                    task.cancel()
 
     # -- links -------------------------------------------------------------------------------
 
@@ -242,11 +268,16 @@ class Dispatcher:
     async def _flush_loop(self) -> None:
         # Group commit: a flush takes everything that came while the previous one ran, so
         # batches grow with the load and a receipt waits at most one flush for its answer
-        # (the carrier's window of unanswered deliver_sm is what that wait costs).
-        while True:
+        # (the carrier's window of unanswered deliver_sm is what that wait costs). Kept
+        # receipts due for another try go in the same loop, after the flush.
+        while self._flushing:
             await wait_event(self._flush_wakeup, self.config.flush_interval_s)
             self._flush_wakeup.clear()
-            await self.flush()
+            try:
+                await self.flush()
+                await self.rematch_due()
+            except Exception:
+                log.exception("flush failed", extra={"event": "dispatcher.flush_failed"})
 
     async def flush(self) -> None:
         """Write pending outcomes, then pending receipts (never concurrently): both in one
@@ -321,8 +352,32 @@ class Dispatcher:
         """Receipts recorded (matched or kept): the carrier may forget them."""
         METRICS.receipts.labels("matched").inc(matched)
         METRICS.receipts.labels("kept").inc(len(receipts) - matched)
+        if matched < len(receipts) and self._rematch_keys < REMATCH_KEYS_KEPT:
+            # Which were kept is not known here: the whole batch is tried again (the matched
+            # ones are no longer kept, so they cannot match twice).
+            keys = [(receipt.link_id, receipt.carrier_key) for receipt, _, _ in receipts]
+            self._rematch.append((time.monotonic() + REMATCH_AFTER_S[0], 0, keys))
+            self._rematch_keys += len(keys)
         for _, client, pdu in receipts:
             client.answer(pdu, CommandStatus.ESME_ROK)
+
+    async def rematch_due(self) -> int:
+        """Try again the kept receipts whose time has come; returns how many matched."""
+        now = time.monotonic()
+        due = [entry for entry in self._rematch if entry[0] <= now]
+        if not due:
+            return 0
+        self._rematch = [entry for entry in self._rematch if entry[0] > now]
+        self._rematch_keys -= sum(len(entry[2]) for entry in due)
+        async with self._flush_lock:  # after our own flushes: what they kept has committed
+            matched = await self._delivery.rematch_kept([key for e in due for key in e[2]])
+        for _, tries, keys in due:
+            if tries + 1 < len(REMATCH_AFTER_S):
+                self._rematch.append((now + REMATCH_AFTER_S[tries + 1], tries + 1, keys))
+                self._rematch_keys += len(keys)
+        if matched:
+            METRICS.receipts.labels("rematched").inc(matched)
+        return matched
 
     # -- housekeeping -------------------------------------------------------------------------
 

@@ -270,6 +270,31 @@ class SqlReceipts:
             found.setdefault(row.message_id, {})[row.seq] = row.status
         return found
 
+    async def take_matchable_for(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> builtins.list[PartReceipt]:
+        """Kept receipts for these (link, key) whose submitted part exists now: taken."""
+        c = t.pending_receipts.c
+        by_link: dict[int, set[str]] = {}
+        for link_id, key in keys:
+            by_link.setdefault(link_id, set()).add(key)
+        found: list[PartReceipt] = []
+        for link_id, link_keys in sorted(by_link.items()):
+            part_exists = sa.exists().where(
+                p.link_id == c.link_id,
+                p.carrier_key == c.carrier_key,
+                p.status == str(S.SUBMITTED),
+            )
+            rows = await self._conn.execute(
+                t.pending_receipts.delete()
+                .where(
+                    c.link_id == link_id, self._in(c.carrier_key, sorted(link_keys)), part_exists
+                )
+                .returning(c.link_id, c.carrier_key, c.status, c.error_code)
+            )
+            found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+        return found
+
     async def keep_receipts(
         self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
     ) -> None:

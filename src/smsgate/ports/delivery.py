@@ -212,6 +212,12 @@ class Receipts(Protocol):
     async def keep_receipts(
         self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
     ) -> None: ...
+    async def take_matchable_for(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> builtins.list[PartReceipt]:
+        """Kept receipts for these (link id, carrier key) whose part is submitted now."""
+        ...
+
     async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
         """Kept receipts whose part has been recorded since (another dispatcher's submit)."""
         ...

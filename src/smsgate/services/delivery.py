@@ -379,6 +379,17 @@ class DeliveryService:
             found = await tx.receipts.take_matchable_receipts(limit)
             return await self._apply(tx, found, now) if found else 0
 
+    async def rematch_kept(self, keys: Sequence[tuple[int, str]]) -> int:
+        """Apply the receipts kept for these (link id, carrier key) whose submit has been
+        recorded since: a receipt that reached one dispatcher while another was recording
+        its submit is otherwise left to the housekeeping pass. Returns how many matched."""
+        if not keys:
+            return 0
+        now = self._clock.now()
+        async with self._store.transaction(write=True) as tx:
+            found = await tx.receipts.take_matchable_for(keys)
+            return await self._apply(tx, found, now) if found else 0
+
     async def expire_overdue(self, limit: int = 1000) -> int:
         """Expire (and refund) unsent messages past their validity that no dispatcher claimed,
         e.g. while no link was up; returns how many."""
