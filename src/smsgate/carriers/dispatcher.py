@@ -91,6 +91,7 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._flushing = False
+        self._recording = 0  # outcomes taken by the flush running now
         self._flush_lock = asyncio.Lock()
         # (due on the monotonic clock, tries so far, (link id, carrier key) of receipts)
         self._rematch: list[tuple[float, int, list[tuple[int, str]]]] = []
@@ -196,6 +197,11 @@ class Dispatcher:
         if not self._routes.routes:
             return 0
         capacity = sum(runner.capacity for runner in self.runners.values())
+        # Outcomes not recorded yet hold their messages in `sending` under the lease: while the
+        # database lags, claim no more than one flush batch ahead of it (the duplicates window
+        # after a crash, and no lease running out on a message that was only waiting here).
+        unrecorded = len(self._pending.outcomes) + self._recording
+        capacity = min(capacity, self.config.flush_batch - unrecorded)
         if capacity <= 0:
             return 0
         jobs = await self._delivery.claim(min(capacity, self.config.claim_batch))
@@ -293,6 +299,7 @@ class Dispatcher:
         size = self.config.flush_batch
         outcomes, receipts = self._pending.outcomes[:size], self._pending.receipts[:size]
         del self._pending.outcomes[: len(outcomes)], self._pending.receipts[: len(receipts)]
+        self._recording = len(outcomes)
         try:
             matched = await self._delivery.record_and_apply(outcomes, [r[0] for r in receipts])
         except Exception:
@@ -301,12 +308,15 @@ class Dispatcher:
             self._pending.outcomes[:0] = outcomes
             self._pending.receipts[:0] = receipts
             return
+        finally:
+            self._recording = 0
         self._acknowledge(receipts, matched)
 
     async def _flush_outcomes(self) -> None:
         while self._pending.outcomes:
             batch = self._pending.outcomes[: self.config.flush_batch]
             del self._pending.outcomes[: len(batch)]
+            self._recording = len(batch)
             for attempt in range(5):
                 try:
                     await self._delivery.record(batch)
@@ -323,6 +333,7 @@ class Dispatcher:
                 log.error(
                     "outcomes dropped count=%s", len(batch), extra={"event": "dispatcher.dropped"}
                 )
+            self._recording = 0
         if self._claim_wakeup is not None and self._running:
             self._claim_wakeup.set()
 
