@@ -5,7 +5,8 @@ database, N messages are queued first (through the sending service), then one di
 this process drains them: the clock runs from its start until every message is final
 (`delivered`). Next to it, the raw rate of a minimal client (our SMPP client, window 100,
 receipts counted, no database) against the same simulator in the same run: the ceiling
-the dispatcher's bookkeeping is measured against.
+the dispatcher's bookkeeping is measured against. Each drain also prints the CPU per message
+of the dispatcher, the simulator and the local PostgreSQL server: where the time goes.
 
     .venv/bin/python bench/dispatch.py [--database sqlite|postgresql|both] [--messages 20000]
 
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,11 +105,43 @@ async def raw_rate(port: int, count: int) -> tuple[float, float]:
     return count / elapsed, cpu / count * 1e6
 
 
-async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU so far of every local PostgreSQL server process (backends, WAL writer...)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found[int(entry.name)] = cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@dataclass
+class Drain:
+    rate: float  # messages per second, queued -> delivered
+    dispatcher_us: float  # CPU per message of this process (the dispatcher)
+    simulator_us: float
+    database_us: float  # CPU per message of the local PostgreSQL server (0 on SQLite)
+
+
+async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending: int = 0) -> Drain:
     """Queue `count` messages, then time one dispatcher draining them to `delivered`.
 
     `pending`: receipts for ids never submitted, waiting unmatched before the run starts (a
-    receipt store that slows down as it grows shows here).
+    receipt store that slows down as it grows shows here). CPU is counted over the drain for
+    this process, the simulator (pid `simulator`) and, on PostgreSQL, the local server's
+    processes (a connection opened during the drain counts from its start).
     """
     gateway, account, _ = await fresh_gateway(url, max_recipients=1000)
     for start in range(0, count, 1000):
@@ -128,6 +162,8 @@ async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tu
     if pending:
         await add_pending_receipts(gateway, pending)
     dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
+    on_postgresql = url.startswith("postgresql")
+    sim_cpu, db_before = cpu_seconds(simulator), postgres_cpu() if on_postgresql else {}
     cpu, started = time.process_time(), time.perf_counter()
     await dispatcher.start()
     while True:
@@ -136,9 +172,13 @@ async def dispatch_rate(url: str, port: int, count: int, pending: int = 0) -> tu
             break
         await asyncio.sleep(0.05)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    sim_cpu = cpu_seconds(simulator) - sim_cpu
+    db_after = postgres_cpu() if on_postgresql else {}
+    db_cpu = sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
     await dispatcher.stop()
     await gateway.close()
-    return count / elapsed, cpu / count * 1e6
+    per = 1e6 / count
+    return Drain(count / elapsed, cpu * per, sim_cpu * per, db_cpu * per)
 
 
 async def add_pending_receipts(gateway: Any, count: int) -> None:
@@ -186,10 +226,11 @@ async def main() -> None:
                 for pending in sorted({0, args.pending}):
                     if name == "sqlite":
                         url = f"sqlite:///{Path(tmp) / f'bench-{pending}.db'}"
-                    rate, cpu = await dispatch_rate(url, port, args.messages, pending)
+                    drain = await dispatch_rate(url, port, args.messages, simulator.pid, pending)
                     print(
-                        f"dispatch {name:<10} queued->delivered: {rate:9,.0f} msg/s   "
-                        f"{cpu:6.1f} us CPU/msg (dispatcher process)   "
+                        f"dispatch {name:<10} queued->delivered: {drain.rate:9,.0f} msg/s   "
+                        f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
+                        f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
                         f"{pending:,} unmatched receipts waiting"
                     )
     finally:
