@@ -31,6 +31,7 @@ from typing import Any
 
 from common import PG_URL, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
+from smsgate.carriers.metrics import REGISTRY
 from smsgate.db import tables as t
 from smsgate.domain.links import LinkSettings
 from smsgate.domain.recipients import Recipient
@@ -127,6 +128,11 @@ def postgres_cpu() -> dict[int, float]:
     return found
 
 
+def matched_receipts() -> float:
+    """Receipts this process's dispatchers have matched so far (committed)."""
+    return REGISTRY.get_sample_value("smsgate_receipts_total", {"result": "matched"}) or 0
+
+
 @dataclass
 class Drain:
     rate: float  # messages per second, queued -> delivered
@@ -165,12 +171,17 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
     on_postgresql = url.startswith("postgresql")
     sim_cpu, db_before = cpu_seconds(simulator), postgres_cpu() if on_postgresql else {}
     cpu, started = time.process_time(), time.perf_counter()
+    matched_before = matched_receipts()
     await dispatcher.start()
+    # The dispatcher's own count of matched receipts (one per message here) says when to look:
+    # polling the database instead (a GROUP BY over the table every 50 ms) took a quarter of
+    # the server's time during the drain. The database has the last word.
     while True:
-        counts = await gateway.delivery.queue_counts()
-        if counts.get("delivered", 0) >= count:
-            break
-        await asyncio.sleep(0.05)
+        if matched_receipts() - matched_before >= count:
+            counts = await gateway.delivery.queue_counts()
+            if counts.get("delivered", 0) >= count:
+                break
+        await asyncio.sleep(0.002)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     sim_cpu = cpu_seconds(simulator) - sim_cpu
     db_after = postgres_cpu() if on_postgresql else {}

@@ -1,7 +1,7 @@
-"""What the dispatcher claims: what its links can take, and no more than one flush batch
-ahead of the database (outcomes not recorded yet keep their messages `sending` under the
-lease: claiming on while the database lags would widen the duplicates window without bound
-and let leases run out on messages that only wait in memory)."""
+"""What the dispatcher claims: what its links can take, a window at least at a time, and
+no more than one flush batch ahead of the database (outcomes not recorded yet keep their
+messages `sending` under the lease: claiming on while the database lags would widen the
+duplicates window without bound and let leases run out on messages waiting in memory)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ class CountingDelivery:
 
 
 class OpenLink:
-    capacity = 400  # 2 x window 100 x 2 binds, nothing queued or in flight
+    windows = 200  # window 100 x 2 binds
+    capacity = 600  # 3 x the windows, nothing queued or in flight
 
 
 def dispatcher(delivery: CountingDelivery, flush_batch: int) -> Dispatcher:
@@ -42,15 +43,26 @@ def unrecorded(dispatcher: Dispatcher, count: int) -> None:
 async def test_claims_what_the_links_can_take_when_the_database_keeps_up() -> None:
     delivery = CountingDelivery()
     await dispatcher(delivery, flush_batch=1000).claim_once()
-    assert delivery.asked == [400]
+    assert delivery.asked == [500]  # the claim batch
+
+
+async def test_claims_at_least_a_window_at_a_time() -> None:
+    delivery = CountingDelivery()
+    busy = dispatcher(delivery, flush_batch=1000)
+    link = cast(Any, busy.runners[1])
+    link.capacity = 150  # less than the windows (200) is free: wait for more
+    assert await busy.claim_once() == 0
+    link.capacity = 200
+    await busy.claim_once()
+    assert delivery.asked == [200]
 
 
 async def test_claims_only_up_to_one_flush_batch_ahead_of_the_database() -> None:
     delivery = CountingDelivery()
     waiting = dispatcher(delivery, flush_batch=1000)
-    unrecorded(waiting, 700)
+    unrecorded(waiting, 750)
     await waiting.claim_once()
-    assert delivery.asked == [300]
+    assert delivery.asked == [250]
 
 
 async def test_claims_nothing_while_a_flush_batch_waits_to_be_recorded() -> None:
@@ -60,3 +72,14 @@ async def test_claims_nothing_while_a_flush_batch_waits_to_be_recorded() -> None
     lagging._recording = 400  # taken by the flush running now
     assert await lagging.claim_once() == 0
     assert delivery.asked == []
+
+
+async def test_once_the_queue_ran_dry_outcomes_no_longer_wake_the_claim_loop() -> None:
+    """Each outcome frees a slot; with nothing due, a claim per outcome would be a query per
+    message for nothing: the claim loop polls instead."""
+    delivery = CountingDelivery()
+    dry = dispatcher(delivery, flush_batch=1000)
+    await dry.claim_once()  # finds nothing
+    dry._claim_wakeup.clear()
+    dry._on_outcome(Submitted(1, 1, (("id1", "id1"),)))
+    assert not dry._claim_wakeup.is_set()

@@ -92,6 +92,7 @@ class Dispatcher:
         self._running = False
         self._flushing = False
         self._recording = 0  # outcomes taken by the flush running now
+        self._dry = False  # the last claim found nothing due: poll, outcomes do not wake it
         self._flush_lock = asyncio.Lock()
         # (due on the monotonic clock, tries so far, (link id, carrier key) of receipts)
         self._rematch: list[tuple[float, int, list[tuple[int, str]]]] = []
@@ -188,9 +189,12 @@ class Dispatcher:
             except Exception:
                 log.exception("claim failed", extra={"event": "dispatcher.claim_failed"})
                 claimed = 0
-            if claimed == 0:
+            if claimed == 0 or self._dry:
+                # Nothing to take now: wait for a free slot (an outcome sets the wake-up), or
+                # after the queue ran dry for the idle poll (outcomes do not wake it then).
                 self._claim_wakeup.clear()
                 await wait_event(self._claim_wakeup, self.config.idle_poll_s)
+                self._dry = False
 
     async def claim_once(self) -> int:
         """Claim what the links can take now and hand it out; returns how many were claimed."""
@@ -202,9 +206,17 @@ class Dispatcher:
         # after a crash, and no lease running out on a message that was only waiting here).
         unrecorded = len(self._pending.outcomes) + self._recording
         capacity = min(capacity, self.config.flush_batch - unrecorded)
-        if capacity <= 0:
+        # Claims of at least a window: a claim's cost per message falls by a third from 50
+        # messages to 200 (the links have another window queued meanwhile).
+        least = min(
+            sum(runner.windows for runner in self.runners.values()),
+            self.config.claim_batch,
+            self.config.flush_batch,
+        )
+        if capacity <= 0 or capacity < least:
             return 0
         jobs = await self._delivery.claim(min(capacity, self.config.claim_batch))
+        self._dry = not jobs
         for job in jobs:
             self._route(job)
         return len(jobs)
@@ -226,7 +238,8 @@ class Dispatcher:
 
     def _on_outcome(self, outcome: Outcome) -> None:
         self._pending.outcomes.append(outcome)
-        self._claim_wakeup.set()  # a link slot is free again
+        if not self._dry:
+            self._claim_wakeup.set()  # a link slot is free again
         kind = (
             "submitted"
             if isinstance(outcome, Submitted)
@@ -334,7 +347,7 @@ class Dispatcher:
                     "outcomes dropped count=%s", len(batch), extra={"event": "dispatcher.dropped"}
                 )
             self._recording = 0
-        if self._claim_wakeup is not None and self._running:
+        if self._running and not self._dry:
             self._claim_wakeup.set()
 
     async def _flush_receipts(self) -> None:

@@ -84,11 +84,17 @@ class LinkRunner:
 
     @property
     def capacity(self) -> int:
-        """How many more jobs the link should be given now: one window ahead per bind."""
+        """How many more jobs the link should be given now: two windows queued ahead of the
+        one in flight, per bind (the dispatcher claims once a window's worth is free)."""
         if not self.is_up:
             return 0
-        ahead = self.settings.window * self._bound_transmitters * 2
+        ahead = self.windows * 3
         return max(ahead - self.queue.qsize() - self._in_flight, 0)
+
+    @property
+    def windows(self) -> int:
+        """The window of every bound transmitter: how many submits may be outstanding."""
+        return self.settings.window * self._bound_transmitters if not self._stopping else 0
 
     @property
     def in_flight(self) -> int:
