@@ -28,11 +28,11 @@ def lock_rows(conn: AsyncConnection, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.with_for_update() if is_postgresql(conn) else query
 
 
-def in_param(postgresql_: bool, column: Any, name: str) -> Any:
+def in_param(postgresql_: bool, column: Any, name: str, element: Any = sa.String) -> Any:
     """`column IN :name` for a statement built once: the list is bound at execution (on
-    PostgreSQL `= ANY(:name)` as a text array, elsewhere an expanding IN)."""
+    PostgreSQL `= ANY(:name)` as an array of `element`, elsewhere an expanding IN)."""
     if postgresql_:
-        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.String)))
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(element)))
     return column.in_(sa.bindparam(name, expanding=True))
 
 

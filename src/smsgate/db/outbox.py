@@ -13,6 +13,14 @@ from smsgate.db import dialects
 from smsgate.db import tables as t
 from smsgate.ports import OutboxEvent, OutboxItem
 
+# Accounts among :ids with a webhook URL: asked once per batch of final messages.
+_WEBHOOK_TARGETS = dialects.PerDialect(
+    lambda postgresql_: sa.select(t.accounts.c.id).where(
+        dialects.in_param(postgresql_, t.accounts.c.id, "ids", sa.BigInteger),
+        t.accounts.c.webhook_url.is_not(None),
+    )
+)
+
 
 class SqlOutbox:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -25,11 +33,8 @@ class SqlOutbox:
     async def webhook_targets(self, account_ids: Sequence[int]) -> set[int]:
         if not account_ids:
             return set()
-        a = t.accounts.c
         rows = await self._conn.execute(
-            sa.select(a.id).where(
-                self._in(a.id, sorted(set(account_ids))), a.webhook_url.is_not(None)
-            )
+            _WEBHOOK_TARGETS(self._conn), {"ids": sorted(set(account_ids))}
         )
         return {int(row.id) for row in rows}
 

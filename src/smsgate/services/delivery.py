@@ -349,6 +349,14 @@ class DeliveryService:
     async def _report(
         self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
     ) -> None:
+        """A `message.status` event per message, for the accounts with a webhook: looked up
+        first, so that no event is built for the others (most, often all, of a batch)."""
+        if not done:
+            return
+        targets = await tx.outbox.webhook_targets(sorted({state.account_id for state, _ in done}))
+        if not targets:
+            return
+        at = now.isoformat()
         await enqueue_events(
             tx,
             [
@@ -362,12 +370,14 @@ class DeliveryService:
                         "reference": state.reference,
                         "status": str(final.status),
                         "error_code": final.error_code,
-                        "at": now.isoformat(),
+                        "at": at,
                     },
                 )
                 for state, final in done
+                if state.account_id in targets
             ],
             now,
+            targets,
         )
 
     # --- housekeeping ------------------------------------------------------------------------

@@ -24,11 +24,14 @@ async def enqueue_events(
     tx: Transaction,
     events: Sequence[tuple[int, str, Mapping[str, object]]],
     now: datetime,
+    targets: set[int] | None = None,
 ) -> None:
-    """Queue `(account_id, event, data)` for the accounts that have a webhook URL."""
+    """Queue `(account_id, event, data)` for the accounts that have a webhook URL
+    (`targets`, when the caller has looked them up already)."""
     if not events:
         return
-    targets = await tx.outbox.webhook_targets([account_id for account_id, _, _ in events])
+    if targets is None:
+        targets = await tx.outbox.webhook_targets([account_id for account_id, _, _ in events])
     await tx.outbox.add_events(
         [
             OutboxEvent(account_id, event, orjson.dumps({"event": event, "data": data}).decode())
