@@ -4,12 +4,14 @@ one statement per link, elsewhere a lookup and an update."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from smsgate.bootstrap import Gateway
-from smsgate.db.receipts import _PG_MATCH_PARTS
+from smsgate.db.receipts import _PG_INSERT_PARTS_TAKING_KEPT, _PG_MATCH_PARTS, _PG_TAKE_KEPT
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.recipients import Recipient
 from smsgate.ports import PartReceipt, PartRecord
@@ -79,27 +81,46 @@ async def test_a_receipt_kept_while_its_submit_was_recorded_elsewhere_is_rematch
         assert await tx.receipts.part_statuses([message_id]) == {message_id: {1: "delivered"}}
 
 
+# Arguments of the probed statements: PostgreSQL type and a value, by parameter name.
+_PARAMETERS = {
+    "link_id": ("bigint", "1"),
+    "keys": ("text[]", "ARRAY['a']"),
+    "statuses": ("text[]", "ARRAY['delivered']"),
+    "errors": ("text[]", "ARRAY[NULL]::text[]"),
+    "now": ("timestamptz", "now()"),
+    "status": ("text", "'submitted'"),
+    "messages": ("bigint[]", "ARRAY[1]::bigint[]"),
+    "seqs": ("integer[]", "ARRAY[1]"),
+    "links": ("bigint[]", "ARRAY[1]::bigint[]"),
+    "part_keys": ("text[]", "ARRAY['a']"),
+}
+
+
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL caches generic plans of prepared statements")
-async def test_the_cached_plan_of_receipt_matching_looks_each_key_up(gateway: Gateway) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [_PG_MATCH_PARTS, _PG_TAKE_KEPT, _PG_INSERT_PARTS_TAKING_KEPT],
+    ids=["match parts", "take kept receipts", "insert parts taking kept receipts"],
+)
+async def test_cached_plans_look_each_key_up_even_when_made_on_empty_tables(
+    gateway: Gateway, statement: sa.TextClause
+) -> None:
     """asyncpg prepares every statement, and PostgreSQL may then keep one generic plan per
     connection, made with the statistics of that moment: a dispatcher starts while `parts`
-    is empty. That plan must still look each (link, key) up in the index, not read every
-    part of the link: it was the latter with `carrier_key = ANY(:keys)`, and 100 receipts
-    took 25 ms at 30,000 parts."""
-    sql = _PG_MATCH_PARTS.text
-    for n, name in enumerate(("link_id", "keys", "statuses", "errors", "now"), start=1):
-        sql = sql.replace(f":{name}", f"${n}")
+    and `pending_receipts` are empty. That plan must still look each (link, key) up in the
+    index, not read every row of the link: it did the latter with `carrier_key = ANY(:keys)`,
+    and 100 receipts took 25 ms at 30,000 parts."""
+    names = list(dict.fromkeys(re.findall(r"(?<!:):(\w+)", statement.text)))
+    sql = statement.text
+    for n, name in enumerate(names, start=1):
+        sql = re.sub(rf"(?<!:):{name}\b", f"${n}", sql)
+    types = ", ".join(_PARAMETERS[name][0] for name in names)
+    values = ", ".join(_PARAMETERS[name][1] for name in names)
     async with gateway.store.engine.connect() as conn:
         await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-        await conn.exec_driver_sql(
-            f"PREPARE probe(bigint, text[], text[], text[], timestamptz) AS {sql}"
-        )
-        plan = "\n".join(
-            row[0]
-            for row in await conn.exec_driver_sql(
-                "EXPLAIN EXECUTE probe(1, ARRAY['a'], ARRAY['delivered'], ARRAY[NULL], now())"
-            )
-        )
+        await conn.exec_driver_sql(f"PREPARE probe({types}) AS {sql}")
+        rows = await conn.exec_driver_sql(f"EXPLAIN EXECUTE probe({values})")
+        plan = "\n".join(row[0] for row in rows)
         await conn.rollback()
     lookups = [line for line in plan.splitlines() if "Index Cond" in line and "link_id" in line]
     assert lookups, plan

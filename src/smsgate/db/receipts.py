@@ -32,13 +32,22 @@ _UPDATE_PART = (
 )
 
 
-# Receipts kept for a link's keys, taken (deleted and returned) in one statement.
+# Receipts kept for a link's keys, taken (deleted and returned) in one statement: one index
+# probe per key, then each row by its ctid, whatever the statistics (see _PG_MATCH_PARTS).
 _PG_TAKE_KEPT = dialects.typed_arrays(
     sa.text(
         """
-    DELETE FROM pending_receipts
-    WHERE link_id = :link_id AND carrier_key = ANY(CAST(:keys AS text[]))
-    RETURNING link_id, carrier_key, status, error_code
+    DELETE FROM pending_receipts AS r
+    USING (
+        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
+        CROSS JOIN LATERAL (
+            SELECT ctid AS tid FROM pending_receipts
+            WHERE link_id = :link_id AND carrier_key = k.carrier_key
+            LIMIT 1000
+        ) AS x
+    ) AS f
+    WHERE r.ctid = f.tid
+    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
     """
     )
 )
@@ -54,9 +63,17 @@ _PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
             CAST(:part_keys AS text[])
         ) AS v(message_id, seq, link_id, carrier_key)
     )
-    DELETE FROM pending_receipts
-    WHERE link_id = :link_id AND carrier_key = ANY(CAST(:keys AS text[]))
-    RETURNING link_id, carrier_key, status, error_code
+    DELETE FROM pending_receipts AS r
+    USING (
+        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
+        CROSS JOIN LATERAL (
+            SELECT ctid AS tid FROM pending_receipts
+            WHERE link_id = :link_id AND carrier_key = k.carrier_key
+            LIMIT 1000
+        ) AS x
+    ) AS f
+    WHERE r.ctid = f.tid
+    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
     """
     ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
@@ -70,9 +87,9 @@ _PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
 # `carrier_key = ANY(:keys)` such a plan looked up the link alone and filtered every part of
 # it (seen in bench/dispatch.py: 25 ms for 100 receipts at 30,000 parts, growing with the
 # table until autovacuum analysed it). A LATERAL subquery with LIMIT is not flattened: its
-# probe stays parameterized by the key. (The deletes of kept receipts above have the same
-# weakness on an empty `pending_receipts`; a LATERAL form without LIMIT was flattened back
-# into it, see docs/delivery.md.)
+# probe stays parameterized by the key. The takes of kept receipts above do the same on
+# `pending_receipts` (without LIMIT, the LATERAL form was flattened back into the link-only
+# plan), then fetch each row they found by its ctid (a TID scan per row).
 _PG_MATCH_PARTS = dialects.typed_arrays(
     sa.text(
         """
