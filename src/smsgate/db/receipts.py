@@ -34,9 +34,7 @@ _UPDATE_PART = (
 
 # Receipts kept for a link's keys, taken (deleted and returned) in one statement: one index
 # probe per key, then each row by its ctid, whatever the statistics (see _PG_MATCH_PARTS).
-_PG_TAKE_KEPT = dialects.typed_arrays(
-    sa.text(
-        """
+_TAKE_KEPT_SQL = """
     DELETE FROM pending_receipts AS r
     USING (
         SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
@@ -48,13 +46,10 @@ _PG_TAKE_KEPT = dialects.typed_arrays(
     ) AS f
     WHERE r.ctid = f.tid
     RETURNING r.link_id, r.carrier_key, r.status, r.error_code
-    """
-    )
-)
+"""
+_PG_TAKE_KEPT = dialects.typed_arrays(sa.text(_TAKE_KEPT_SQL))
 # The same, after inserting the parts: one round trip for a flush's parts on one link.
-_PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
-    sa.text(
-        """
+_INSERT_PARTS_SQL = """
     WITH inserted AS (
         INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
         SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
@@ -63,19 +58,9 @@ _PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
             CAST(:part_keys AS text[])
         ) AS v(message_id, seq, link_id, carrier_key)
     )
-    DELETE FROM pending_receipts AS r
-    USING (
-        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
-        CROSS JOIN LATERAL (
-            SELECT ctid AS tid FROM pending_receipts
-            WHERE link_id = :link_id AND carrier_key = k.carrier_key
-            LIMIT 1000
-        ) AS x
-    ) AS f
-    WHERE r.ctid = f.tid
-    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
-    """
-    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+"""
+_PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
+    sa.text(_INSERT_PARTS_SQL + _TAKE_KEPT_SQL).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
 
 # Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
