@@ -132,3 +132,29 @@ async def test_stop_lets_a_running_flush_finish_and_answers_its_receipts() -> No
     assert delivery.finished == 1
     assert client.answers == [CommandStatus.ESME_ROK]
     assert not dispatcher._tasks
+
+
+class FailingRematch(FakeDelivery):
+    def __init__(self) -> None:
+        super().__init__(matches=False)
+        self.failures = 1
+
+    async def rematch_kept(self, keys: Sequence[tuple[int, str]]) -> int:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("database gone for a moment")
+        return await super().rematch_kept(keys)
+
+
+async def test_a_failed_rematch_keeps_its_receipts_for_the_next_try(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
+    delivery = FailingRematch()
+    dispatcher, _ = dispatcher_with(delivery)
+    await dispatcher.flush()
+    with pytest.raises(RuntimeError):
+        await dispatcher.rematch_due()
+    for _ in range(4):
+        await dispatcher.rematch_due()
+    assert delivery.rematched == [[(1, "id0"), (1, "id1")]] * 3

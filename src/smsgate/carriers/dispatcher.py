@@ -393,8 +393,13 @@ class Dispatcher:
             return 0
         self._rematch = [entry for entry in self._rematch if entry[0] > now]
         self._rematch_keys -= sum(len(entry[2]) for entry in due)
-        async with self._flush_lock:  # after our own flushes: what they kept has committed
-            matched = await self._delivery.rematch_kept([key for e in due for key in e[2]])
+        try:
+            async with self._flush_lock:  # after our own flushes: what they kept has committed
+                matched = await self._delivery.rematch_kept([key for e in due for key in e[2]])
+        except Exception:
+            self._rematch.extend(due)  # the same tries again after the next flush
+            self._rematch_keys += sum(len(entry[2]) for entry in due)
+            raise
         for _, tries, keys in due:
             if tries + 1 < len(REMATCH_AFTER_S):
                 self._rematch.append((now + REMATCH_AFTER_S[tries + 1], tries + 1, keys))
