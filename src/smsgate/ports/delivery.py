@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from smsgate.domain.inbound import InboundMessage, InboxFilter
 from smsgate.domain.links import Link, LinkSettings
@@ -65,8 +65,7 @@ class Links(Protocol):
     async def remove_route(self, route_id: int) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
+class Claimed(NamedTuple):
     """A message a dispatcher took under a lease."""
 
     id: int
@@ -96,8 +95,7 @@ class BatchContent:
     flash: bool
 
 
-@dataclass(frozen=True, slots=True)
-class MessageState:
+class MessageState(NamedTuple):
     """A message's row as the delivery bookkeeping needs it (read under a lock)."""
 
     id: int
@@ -113,16 +111,14 @@ class MessageState:
     scheduled_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class PartRecord:
+class PartRecord(NamedTuple):
     message_id: int
     seq: int
     link_id: int
     carrier_key: str
 
 
-@dataclass(frozen=True, slots=True)
-class PartReceipt:
+class PartReceipt(NamedTuple):
     """A delivery receipt, reduced to what matching needs."""
 
     link_id: int
@@ -131,8 +127,7 @@ class PartReceipt:
     error_code: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class MessageUpdate:
+class MessageUpdate(NamedTuple):
     id: int
     status: MessageStatus
     error_code: str | None = None

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from smsgate.domain.delivery import DeliveryPolicy, retry_delay, status_of_parts
 from smsgate.domain.messages import TRANSITIONS, MessageStatus, earns_refund
@@ -52,21 +53,18 @@ class Job:
     content: BatchContent
 
 
-@dataclass(frozen=True, slots=True)
-class Submitted:
+class Submitted(NamedTuple):
     message_id: int
     link_id: int
     carrier_ids: Sequence[tuple[str, str]]  # per part, in order: (id as given, canonical key)
 
 
-@dataclass(frozen=True, slots=True)
-class Retry:
+class Retry(NamedTuple):
     message_id: int
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(NamedTuple):
     message_id: int
     status: MessageStatus  # rejected (the carrier said no) or failed (no route, ...)
     error_code: str
@@ -75,8 +73,7 @@ class Refused:
 Outcome = Submitted | Retry | Refused
 
 
-@dataclass(frozen=True, slots=True)
-class Final:
+class Final(NamedTuple):
     status: MessageStatus
     error_code: str | None = None
 
