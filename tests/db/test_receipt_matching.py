@@ -11,7 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from smsgate.bootstrap import Gateway
-from smsgate.db.receipts import _PG_INSERT_PARTS_TAKING_KEPT, _PG_MATCH_PARTS, _PG_TAKE_KEPT
+from smsgate.db.receipts import (
+    _PG_INSERT_PARTS_TAKING_KEPT,
+    _PG_MATCH_PARTS,
+    _PG_TAKE_KEPT,
+    _PG_TAKE_MATCHABLE,
+)
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.recipients import Recipient
 from smsgate.ports import PartReceipt, PartRecord
@@ -99,8 +104,8 @@ _PARAMETERS = {
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL caches generic plans of prepared statements")
 @pytest.mark.parametrize(
     "statement",
-    [_PG_MATCH_PARTS, _PG_TAKE_KEPT, _PG_INSERT_PARTS_TAKING_KEPT],
-    ids=["match parts", "take kept receipts", "insert parts taking kept receipts"],
+    [_PG_MATCH_PARTS, _PG_TAKE_KEPT, _PG_INSERT_PARTS_TAKING_KEPT, _PG_TAKE_MATCHABLE],
+    ids=["match parts", "take kept", "insert parts taking kept", "take kept now matchable"],
 )
 async def test_cached_plans_look_each_key_up_even_when_made_on_empty_tables(
     gateway: Gateway, statement: sa.TextClause

@@ -48,6 +48,32 @@ _TAKE_KEPT_SQL = """
     RETURNING r.link_id, r.carrier_key, r.status, r.error_code
 """
 _PG_TAKE_KEPT = dialects.typed_arrays(sa.text(_TAKE_KEPT_SQL))
+# The same, only for keys whose submitted part exists now (a rematch): the part is probed per
+# key too, through a LATERAL with LIMIT (an EXISTS would become a semi-join, with the plan
+# choice that brings).
+_PG_TAKE_MATCHABLE = dialects.typed_arrays(
+    sa.text(
+        """
+    DELETE FROM pending_receipts AS r
+    USING (
+        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
+        CROSS JOIN LATERAL (
+            SELECT 1 FROM parts AS p
+            WHERE p.link_id = :link_id AND p.carrier_key = k.carrier_key
+                AND p.status = 'submitted'
+            LIMIT 1
+        ) AS submitted
+        CROSS JOIN LATERAL (
+            SELECT ctid AS tid FROM pending_receipts
+            WHERE link_id = :link_id AND carrier_key = k.carrier_key
+            LIMIT 1000
+        ) AS x
+    ) AS f
+    WHERE r.ctid = f.tid
+    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
+    """
+    )
+)
 # The same, after inserting the parts: one round trip for a flush's parts on one link.
 _INSERT_PARTS_SQL = """
     WITH inserted AS (
@@ -291,6 +317,12 @@ class SqlReceipts:
             by_link.setdefault(link_id, set()).add(key)
         found: list[PartReceipt] = []
         for link_id, link_keys in sorted(by_link.items()):
+            if dialects.is_postgresql(self._conn):
+                rows = await self._conn.execute(
+                    _PG_TAKE_MATCHABLE, {"link_id": link_id, "keys": sorted(link_keys)}
+                )
+                found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+                continue
             part_exists = sa.exists().where(
                 p.link_id == c.link_id,
                 p.carrier_key == c.carrier_key,
