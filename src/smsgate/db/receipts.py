@@ -48,9 +48,24 @@ _TAKE_KEPT_SQL = """
     RETURNING r.link_id, r.carrier_key, r.status, r.error_code
 """
 _PG_TAKE_KEPT = dialects.typed_arrays(sa.text(_TAKE_KEPT_SQL))
-# The same, only for keys whose submitted part exists now (a rematch): the part is probed per
-# key too, through a LATERAL with LIMIT (an EXISTS would become a semi-join, with the plan
-# choice that brings).
+# The same, after inserting the parts: one round trip for a flush's parts on one link.
+_INSERT_PARTS_SQL = """
+    WITH inserted AS (
+        INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
+        SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
+        FROM unnest(
+            CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
+            CAST(:part_keys AS text[])
+        ) AS v(message_id, seq, link_id, carrier_key)
+    )
+"""
+_PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
+    sa.text(_INSERT_PARTS_SQL + _TAKE_KEPT_SQL).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+)
+# The take of kept receipts, only for keys whose submitted part exists now (a rematch): the
+# part is probed per key too, through a LATERAL with LIMIT (an EXISTS would become a
+# semi-join, with the plan choice that brings). Written out whole, like the take above, so
+# that each statement reads as PostgreSQL runs it.
 _PG_TAKE_MATCHABLE = dialects.typed_arrays(
     sa.text(
         """
@@ -73,20 +88,6 @@ _PG_TAKE_MATCHABLE = dialects.typed_arrays(
     RETURNING r.link_id, r.carrier_key, r.status, r.error_code
     """
     )
-)
-# The same, after inserting the parts: one round trip for a flush's parts on one link.
-_INSERT_PARTS_SQL = """
-    WITH inserted AS (
-        INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
-        SELECT v.message_id, v.seq, v.link_id, v.carrier_key, :status, :now
-        FROM unnest(
-            CAST(:messages AS bigint[]), CAST(:seqs AS integer[]), CAST(:links AS bigint[]),
-            CAST(:part_keys AS text[])
-        ) AS v(message_id, seq, link_id, carrier_key)
-    )
-"""
-_PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
-    sa.text(_INSERT_PARTS_SQL + _TAKE_KEPT_SQL).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
 
 # Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
