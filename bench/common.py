@@ -1,4 +1,5 @@
-"""What the benchmarks share: a free port, and a fresh database with one funded account.
+"""What the benchmarks share: a free port, a process's CPU, and a fresh database with one
+funded account.
 
 PostgreSQL: SMSGATE_BENCH_DATABASE_URL, by default database `bench` on 127.0.0.1 (created if
 missing; not the tests' `test`, since its schema is dropped and rebuilt on every run).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +23,15 @@ from smsgate.settings import Settings
 
 PG_URL = os.environ.get("SMSGATE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 CREDIT_MICROS = 10**15
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def free_port() -> int:

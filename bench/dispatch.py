@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import PG_URL, free_port, fresh_gateway
+from common import PG_URL, cpu_seconds, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.carriers.metrics import REGISTRY
 from smsgate.db import tables as t
@@ -106,15 +106,6 @@ async def raw_rate(port: int, count: int) -> tuple[float, float]:
     return count / elapsed, cpu / count * 1e6
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc; 0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-
-
 def postgres_cpu() -> dict[int, float]:
     """CPU so far of every local PostgreSQL server process (backends, WAL writer...)."""
     found = {}
@@ -122,7 +113,7 @@ def postgres_cpu() -> dict[int, float]:
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == "postgres":
-                    found[int(entry.name)] = cpu_seconds(int(entry.name))
+                    found[int(entry.name)] = cpu_seconds(int(entry.name)) or 0.0
             except OSError:
                 continue
     return found
@@ -172,7 +163,7 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
         await add_pending_receipts(gateway, pending)
     dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     on_postgresql = url.startswith("postgresql")
-    sim_cpu, db_before = cpu_seconds(simulator), postgres_cpu() if on_postgresql else {}
+    sim_cpu, db_before = cpu_seconds(simulator) or 0.0, postgres_cpu() if on_postgresql else {}
     cpu, started = time.process_time(), time.perf_counter()
     recorded_before = recorded_receipts()
     await dispatcher.start()
@@ -184,7 +175,7 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
     while (await gateway.delivery.queue_counts()).get("delivered", 0) < count:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    sim_cpu = cpu_seconds(simulator) - sim_cpu
+    sim_cpu = (cpu_seconds(simulator) or 0.0) - sim_cpu
     db_after = postgres_cpu() if on_postgresql else {}
     db_cpu = sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
     await dispatcher.stop()

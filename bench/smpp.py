@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import socket
 import struct
@@ -30,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import cpu_seconds
 from smsgate.smpp import CommandStatus, DataSm, DeliverSm, SubmitSm, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,11 +73,7 @@ class SmscCpu:
 
     @classmethod
     def seconds(cls) -> float | None:
-        try:
-            fields = Path(f"/proc/{cls.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(cls.pid)
 
 
 def figures(count: int, elapsed: float, cpu: float, smsc_before: float | None) -> Figures:
