@@ -5,7 +5,7 @@ their submit wait in pending_receipts."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -128,11 +128,12 @@ _PG_MATCH_PARTS = dialects.typed_arrays(
 )
 
 
-def _keys_by_link(items: Sequence[PartReceipt] | Sequence[PartRecord]) -> dict[int, list[str]]:
-    """The distinct carrier keys of receipts or parts, per link, links and keys in order."""
+def _keys_by_link(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """The distinct carrier keys of (link id, carrier key) pairs, per link, links and keys in
+    order."""
     found: dict[int, set[str]] = {}
-    for item in items:
-        found.setdefault(item.link_id, set()).add(item.carrier_key)
+    for link_id, key in pairs:
+        found.setdefault(link_id, set()).add(key)
     return {link_id: sorted(keys) for link_id, keys in sorted(found.items())}
 
 
@@ -154,7 +155,7 @@ class SqlReceipts:
             await self._conn.execute(
                 t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
             )
-        keys_by_link = _keys_by_link(parts)
+        keys_by_link = _keys_by_link((part.link_id, part.carrier_key) for part in parts)
         links = list(keys_by_link)
         if dialects.is_postgresql(self._conn):
             rows = list(
@@ -266,7 +267,7 @@ class SqlReceipts:
     ) -> dict[tuple[int, str], tuple[int, int, int]]:
         """Without UPDATE ... FROM: find the parts, then update them, in two statements."""
         by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
-        for link_id, keys in _keys_by_link(receipts).items():
+        for link_id, keys in _keys_by_link((r.link_id, r.carrier_key) for r in receipts).items():
             rows = await self._conn.execute(
                 sa.select(p.message_id, p.seq, p.carrier_key, m.segments)
                 .join_from(t.parts, t.messages, m.id == p.message_id)
@@ -313,14 +314,11 @@ class SqlReceipts:
     ) -> builtins.list[PartReceipt]:
         """Kept receipts for these (link, key) whose submitted part exists now: taken."""
         c = t.pending_receipts.c
-        by_link: dict[int, set[str]] = {}
-        for link_id, key in keys:
-            by_link.setdefault(link_id, set()).add(key)
         found: list[PartReceipt] = []
-        for link_id, link_keys in sorted(by_link.items()):
+        for link_id, link_keys in _keys_by_link(keys).items():
             if dialects.is_postgresql(self._conn):
                 rows = await self._conn.execute(
-                    _PG_TAKE_MATCHABLE, {"link_id": link_id, "keys": sorted(link_keys)}
+                    _PG_TAKE_MATCHABLE, {"link_id": link_id, "keys": link_keys}
                 )
                 found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
                 continue
@@ -331,9 +329,7 @@ class SqlReceipts:
             )
             rows = await self._conn.execute(
                 t.pending_receipts.delete()
-                .where(
-                    c.link_id == link_id, self._in(c.carrier_key, sorted(link_keys)), part_exists
-                )
+                .where(c.link_id == link_id, self._in(c.carrier_key, link_keys), part_exists)
                 .returning(c.link_id, c.carrier_key, c.status, c.error_code)
             )
             found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
