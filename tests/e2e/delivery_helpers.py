@@ -113,6 +113,24 @@ async def ledger_matches(gateway: Gateway, account_id: int) -> tuple[int, int]:
     return int(balance), int(total)
 
 
+async def parts_consistent(gateway: Gateway) -> tuple[int, int]:
+    """(parts whose message does not exist, parts still submitted of final messages): parts
+    have no foreign key (docs/decisions/0006), the dispatcher's writes keep both at 0."""
+    m, p = t.messages.c, t.parts.c
+    async with gateway.store.engine.connect() as conn:
+        orphans = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.parts.outerjoin(t.messages, m.id == p.message_id))
+            .where(m.id.is_(None))
+        )
+        open_parts = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.parts.join(t.messages, m.id == p.message_id))
+            .where(p.status == "submitted", m.status == "delivered")
+        )
+    return int(orphans or 0), int(open_parts or 0)
+
+
 async def charged_for_kept(gateway: Gateway, account_id: int) -> int:
     """What the account should have paid: the price of every message not refunded."""
     refunded = ("rejected", "failed", "cancelled")

@@ -23,6 +23,7 @@ from tests.e2e.delivery_helpers import (
     all_final,
     charged_for_kept,
     ledger_matches,
+    parts_consistent,
     rich_account,
     running,
     send_many,
@@ -46,6 +47,7 @@ async def check_run(gateway: Gateway, account: Any, sim: SmscSimulator, duplicat
     balance, ledger = await ledger_matches(gateway, account.id)
     assert balance == ledger
     assert balance == CREDITS * 1_000_000 - await charged_for_kept(gateway, account.id)
+    assert await parts_consistent(gateway) == (0, 0)
 
 
 async def test_the_smsc_drops_the_connection_mid_run_and_comes_back(

@@ -260,11 +260,13 @@ routes = sa.Table(
 )
 
 # One row per segment handed to a carrier; `carrier_key` is the carrier's message id,
-# normalised per the link's receipt_id_format so that receipts match it by equality.
+# normalised per the link's receipt_id_format so that receipts match it by equality. No foreign
+# key to messages (0005): parts are written only by the dispatcher, for messages it has just
+# moved to submitted in the same transaction (docs/decisions/0006).
 parts = sa.Table(
     "parts",
     metadata,
-    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("message_id", Id, primary_key=True),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("link_id", Id, nullable=False),
     sa.Column("carrier_key", sa.String(64), nullable=False),
