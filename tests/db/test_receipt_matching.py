@@ -49,7 +49,7 @@ async def test_match_parts_takes_the_newest_part_of_a_key_once(gateway: Gateway)
         PartReceipt(8, "b2", DELIVERED, None),  # another link's id
     ]
     async with gateway.store.transaction(write=True) as tx:
-        matched, unmatched = await tx.receipts.match_parts(receipts, NOW)
+        matched, unmatched, _ = await tx.receipts.match_parts(receipts, NOW)
         statuses = await tx.receipts.part_statuses([first, second, third])
     assert [(mid, seq, segments, r) for mid, seq, segments, r in matched] == [
         (second, 1, 1, receipts[0]),
@@ -108,15 +108,15 @@ _PARAMETERS = {
     ids=["match parts", "take kept", "insert parts taking kept", "take kept now matchable"],
 )
 async def test_cached_plans_look_each_key_up_even_when_made_on_empty_tables(
-    gateway: Gateway, statement: sa.TextClause
+    gateway: Gateway, statement: sa.TextClause | sa.TextualSelect
 ) -> None:
     """asyncpg prepares every statement, and PostgreSQL may then keep one generic plan per
     connection, made with the statistics of that moment: a dispatcher starts while `parts`
     and `pending_receipts` are empty. That plan must still look each (link, key) up in the
     index, not read every row of the link: it did the latter with `carrier_key = ANY(:keys)`,
     and 100 receipts took 25 ms at 30,000 parts."""
-    names = list(dict.fromkeys(re.findall(r"(?<!:):(\w+)", statement.text)))
-    sql = statement.text
+    sql = statement.element.text if isinstance(statement, sa.TextualSelect) else statement.text
+    names = list(dict.fromkeys(re.findall(r"(?<!:):(\w+)", sql)))
     for n, name in enumerate(names, start=1):
         sql = re.sub(rf"(?<!:):{name}\b", f"${n}", sql)
     types = ", ".join(_PARAMETERS[name][0] for name in names)

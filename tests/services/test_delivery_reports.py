@@ -44,3 +44,63 @@ async def test_a_batch_of_receipts_reports_only_to_the_accounts_with_a_webhook(
     assert [(e["event"], e["data"]["id"], e["data"]["status"]) for e in events] == [
         ("message.status", sent["alice"], "delivered")
     ]
+
+
+async def test_one_batch_of_receipts_finishes_settles_and_reports_each_kind_of_message(
+    gateway: Gateway,
+) -> None:
+    """On PostgreSQL the matching statement itself finishes single-part messages; the
+    service finishes the rest. Either way each message ends once, with its refund, its npai
+    mark and its event: a rejected one refunded, an undelivered one (error 1) npai, a
+    two-part one only when both parts are in, a final one left as it is."""
+    account, _ = await gateway.accounts.create(
+        NewAccount(username="alice", password="pw-secret", credit_micros=10_000_000)
+    )
+    await gateway.accounts.update_settings("alice", webhook_url="https://hooks.example/sms")
+    numbers = ["+33612345601", "+33612345602", "+33612345603"]
+    short = await gateway.sending.send(account, SendRequest([Recipient(n) for n in numbers], "hi"))
+    long = await gateway.sending.send(account, SendRequest([Recipient("+33612345604")], "x" * 200))
+    rejected, undelivered, cancelled = (int(m.id or 0) for m in short.messages)
+    two_parts = int(long.messages[0].id or 0)
+    await gateway.delivery.claim(10)
+    await gateway.delivery.record(
+        [Submitted(mid, 1, ((f"c{mid}", f"c{mid}"),)) for mid in (rejected, undelivered, cancelled)]
+        + [Submitted(two_parts, 1, (("p1", "p1"), ("p2", "p2")))]
+    )
+    async with gateway.store.engine.begin() as conn:  # final meanwhile (an operator's hand)
+        await conn.execute(
+            t.messages.update().where(t.messages.c.id == cancelled).values(status="cancelled")
+        )
+    balance = (await gateway.accounts.get("alice")).balance_micros
+    S = MessageStatus
+    matched = await gateway.delivery.apply_receipts(
+        [
+            PartReceipt(1, f"c{rejected}", S.REJECTED, "11"),
+            PartReceipt(1, f"c{undelivered}", S.UNDELIVERED, "1"),
+            PartReceipt(1, f"c{cancelled}", S.DELIVERED, None),
+            PartReceipt(1, "p1", S.DELIVERED, None),
+        ]
+    )
+    assert matched == 4
+    assert await gateway.delivery.apply_receipts([PartReceipt(1, "p2", S.DELIVERED, None)]) == 1
+
+    m = t.messages.c
+    async with gateway.store.engine.connect() as conn:
+        statuses = dict((await conn.execute(sa.select(m.id, m.status))).all())
+        errors = dict((await conn.execute(sa.select(m.id, m.error_code))).all())
+        npai = (await conn.execute(sa.select(t.npai.c.number))).scalars().all()
+        bodies = (await conn.execute(sa.select(t.webhook_outbox.c.body))).scalars().all()
+    assert statuses == {
+        rejected: "rejected",
+        undelivered: "undelivered",
+        cancelled: "cancelled",
+        two_parts: "delivered",
+    }
+    assert (errors[rejected], errors[undelivered]) == ("11", "1")
+    assert npai == ["+33612345602"]
+    price = short.messages[0].price_micros
+    assert (await gateway.accounts.get("alice")).balance_micros == balance + price
+    events = sorted((e["data"]["id"], e["data"]["status"]) for e in map(orjson.loads, bodies))
+    assert events == sorted(
+        [(rejected, "rejected"), (undelivered, "undelivered"), (two_parts, "delivered")]
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from smsgate.db import dialects
 from smsgate.db import tables as t
 from smsgate.domain.messages import MessageStatus
-from smsgate.ports import PartReceipt, PartRecord
+from smsgate.ports import MessageState, PartReceipt, PartRecord
 
 S = MessageStatus
 m = t.messages.c
@@ -91,7 +91,9 @@ _PG_TAKE_MATCHABLE = dialects.typed_arrays(
 )
 
 # Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
-# receipt's status and say which it was, in one statement (one per link).
+# receipt's status, finish the single-part messages those parts belong to, and say which part
+# each receipt matched: one statement (one per link), where the statuses of a multi-part
+# message's other parts decide in the service.
 #
 # The parts are found by one index probe per key, whatever the statistics: asyncpg prepares
 # each statement, and PostgreSQL may keep one generic plan per connection, made with the
@@ -102,29 +104,51 @@ _PG_TAKE_MATCHABLE = dialects.typed_arrays(
 # probe stays parameterized by the key. The takes of kept receipts above do the same on
 # `pending_receipts` (without LIMIT, the LATERAL form was flattened back into the link-only
 # plan), then fetch each row they found by its ctid (a TID scan per row).
-_PG_MATCH_PARTS = dialects.typed_arrays(
-    sa.text(
-        """
+#
+# `finished` returns the message as it was (status submitted, as `finish_submitted` does):
+# its RETURNING gives the columns the update leaves alone.
+_PG_MATCH_PARTS = (
+    dialects.typed_arrays(
+        sa.text(
+            """
     WITH found AS (
-        SELECT f.message_id, f.seq, v.carrier_key, v.status, v.error
+        SELECT f.message_id, f.seq, f.segments, v.carrier_key, v.status, v.error
         FROM unnest(
             CAST(:keys AS text[]), CAST(:statuses AS text[]), CAST(:errors AS text[])
         ) AS v(carrier_key, status, error)
         CROSS JOIN LATERAL (
-            SELECT p.message_id, p.seq FROM parts AS p
+            SELECT p.message_id, p.seq, m.segments
+            FROM parts AS p JOIN messages AS m ON m.id = p.message_id
             WHERE p.link_id = :link_id AND p.carrier_key = v.carrier_key
                 AND p.status = 'submitted'
             ORDER BY p.submitted_at DESC
             LIMIT 1
         ) AS f
+    ), marked AS (
+        UPDATE parts AS p SET status = found.status, error_code = found.error, done_at = :now
+        FROM found
+        WHERE p.message_id = found.message_id AND p.seq = found.seq
+        RETURNING p.message_id, p.seq, p.carrier_key, found.segments, found.status,
+            found.error
+    ), finished AS (
+        UPDATE messages AS m SET
+            status = marked.status, error_code = COALESCE(marked.error, m.error_code),
+            updated_at = :now
+        FROM marked
+        WHERE m.id = marked.message_id AND marked.segments = 1 AND m.status = 'submitted'
+        RETURNING m.id, m.batch_id, m.account_id, m.price_micros, m.recipient, m.reference,
+            m.attempts, m.created_at, m.scheduled_at
     )
-    UPDATE parts AS p SET status = found.status, error_code = found.error, done_at = :now
-    FROM found
-        JOIN messages AS m ON m.id = found.message_id
-    WHERE p.message_id = found.message_id AND p.seq = found.seq
-    RETURNING p.message_id, p.seq, p.carrier_key, m.segments
+    SELECT marked.message_id, marked.seq, marked.carrier_key, marked.segments,
+        finished.id AS finished_id, finished.batch_id, finished.account_id,
+        finished.price_micros, finished.recipient, finished.reference, finished.attempts,
+        finished.created_at, finished.scheduled_at
+    FROM marked LEFT JOIN finished ON finished.id = marked.message_id
     """
-    ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+        )
+    )
+    .bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    .columns(created_at=t.UtcDateTime, scheduled_at=t.UtcDateTime)
 )
 
 
@@ -216,17 +240,24 @@ class SqlReceipts:
 
     async def match_parts(
         self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
+    ) -> tuple[
+        builtins.list[tuple[int, int, int, PartReceipt]],
+        builtins.list[PartReceipt],
+        dict[int, MessageState],
+    ]:
         if not receipts:
-            return [], []
+            return [], [], {}
         # One indexed lookup per link: (link_id, carrier_key) is the index's order, so matching
         # costs the same however many parts and receipts are waiting. A key given twice in
         # one batch matches once; the other receipt is kept, as if it came first.
         first: dict[tuple[int, str], PartReceipt] = {}
         for receipt in receipts:
             first.setdefault((receipt.link_id, receipt.carrier_key), receipt)
-        match = self._match_postgresql if dialects.is_postgresql(self._conn) else self._match_each
-        by_key = await match(list(first.values()), now)
+        finished: dict[int, MessageState] = {}
+        if dialects.is_postgresql(self._conn):
+            by_key = await self._match_postgresql(list(first.values()), now, finished)
+        else:
+            by_key = await self._match_each(list(first.values()), now)
         matched: list[tuple[int, int, int, PartReceipt]] = []
         unmatched: list[PartReceipt] = []
         for receipt in receipts:
@@ -236,13 +267,14 @@ class SqlReceipts:
                 unmatched.append(receipt)
                 continue
             matched.append((part[0], part[1], part[2], receipt))
-        return matched, unmatched
+        return matched, unmatched, finished
 
     async def _match_postgresql(
-        self, receipts: Sequence[PartReceipt], now: datetime
+        self, receipts: Sequence[PartReceipt], now: datetime, finished: dict[int, MessageState]
     ) -> dict[tuple[int, str], tuple[int, int, int]]:
         """Mark the newest submitted part of each receipt's key (one receipt per key);
-        (message, seq, segments) by key."""
+        (message, seq, segments) by key. The single-part messages finished on the way go
+        into `finished`, as they were."""
         by_link: dict[int, list[PartReceipt]] = {}
         for receipt in receipts:
             by_link.setdefault(receipt.link_id, []).append(receipt)
@@ -258,8 +290,14 @@ class SqlReceipts:
                     "now": now,
                 },
             )
-            for message_id, seq, key, segments in rows:
+            for row in rows:
+                message_id, seq, key, segments = row[0], row[1], row[2], row[3]
                 by_key[(link_id, key)] = (message_id, seq, segments)
+                if row[4] is not None:
+                    # RETURNING gives MessageState's fields in order, but status and segments.
+                    finished[message_id] = MessageState(
+                        message_id, row[5], row[6], S.SUBMITTED, 1, *row[7:]
+                    )
         return by_key
 
     async def _match_each(

@@ -198,9 +198,15 @@ class Receipts(Protocol):
 
     async def match_parts(
         self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[builtins.list[tuple[int, int, int, PartReceipt]], builtins.list[PartReceipt]]:
+    ) -> tuple[
+        builtins.list[tuple[int, int, int, PartReceipt]],
+        builtins.list[PartReceipt],
+        dict[int, MessageState],
+    ]:
         """Apply receipts to submitted parts: (message_id, seq, segments, receipt) matched,
-        and the receipts that matched nothing."""
+        the receipts that matched nothing, and the single-part messages the store moved from
+        submitted to their receipt's status on the way, as they were (it may finish none:
+        the service finishes the others)."""
         ...
 
     async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]: ...

@@ -269,7 +269,7 @@ class DeliveryService:
             return await self._apply(tx, receipts, now)
 
     async def _apply(self, tx: Transaction, receipts: Sequence[PartReceipt], now: datetime) -> int:
-        matched, unmatched = await tx.receipts.match_parts(receipts, now)
+        matched, unmatched, finished = await tx.receipts.match_parts(receipts, now)
         if unmatched:
             await tx.receipts.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
         if not matched:
@@ -287,11 +287,16 @@ class DeliveryService:
                 finals[message_id] = Final(overall, error or receipt.error_code)
             else:
                 finals[message_id] = Final(receipt.status, receipt.error_code)
-        # Receipts finish submitted messages only: one statement, no separate lock.
-        changed = await tx.delivery.finish_submitted(
-            [MessageUpdate(mid, final.status, final.error_code) for mid, final in finals.items()],
-            now,
-        )
+        # The store may have finished single-part messages with the matching (PostgreSQL);
+        # the others finish here, submitted ones only: one statement, no separate lock.
+        changed = list(finished.values())
+        rest = [
+            MessageUpdate(mid, final.status, final.error_code)
+            for mid, final in finals.items()
+            if mid not in finished
+        ]
+        if rest:
+            changed += await tx.delivery.finish_submitted(rest, now)
         await self._settle(tx, [(state, finals[state.id]) for state in changed], now)
         return len(matched)
 
