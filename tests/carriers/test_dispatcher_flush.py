@@ -72,6 +72,28 @@ async def test_outcomes_and_receipts_waiting_together_go_in_one_transaction() ->
     assert client.answers == [CommandStatus.ESME_ROK] * 2
 
 
+async def test_what_arrives_during_a_joint_flush_goes_together_in_the_next() -> None:
+    """Not an outcome-only then a receipt-only transaction after it: each transaction costs
+    its BEGIN, COMMIT and statements, round trips on a busy event loop."""
+
+    class Arriving(FakeDelivery):
+        async def record_and_apply(
+            self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
+        ) -> int:
+            if not self.calls:  # a submit_sm_resp and a receipt come in meanwhile
+                dispatcher._pending.outcomes.append(Submitted(9, 1, (("id9", "id9"),)))
+                dispatcher._pending.receipts.append(
+                    (PartReceipt(1, "id9", MessageStatus.DELIVERED, None), client, DeliverSm())
+                )
+            return await super().record_and_apply(outcomes, receipts)
+
+    delivery = Arriving()
+    dispatcher, client = dispatcher_with(delivery)
+    await dispatcher.flush()
+    assert delivery.calls == [("joint", 3, 2), ("joint", 1, 1)]
+    assert client.answers == [CommandStatus.ESME_ROK] * 3
+
+
 async def test_a_failed_joint_flush_goes_again_on_the_separate_paths() -> None:
     delivery = FakeDelivery(fail_joint=True)
     dispatcher, client = dispatcher_with(delivery)

@@ -299,16 +299,22 @@ class Dispatcher:
                 log.exception("flush failed", extra={"event": "dispatcher.flush_failed"})
 
     async def flush(self) -> None:
-        """Write pending outcomes, then pending receipts (never concurrently): both in one
-        transaction when both are waiting, else, or if that fails, each on its own."""
+        """Write pending outcomes and receipts until none are left: a batch of each in one
+        transaction while both wait (if that fails, each on its own path, with its own
+        retries), else a batch of the one waiting. What arrives meanwhile goes into the next
+        transaction, together: each costs BEGIN, COMMIT and a statement per kind, every
+        round trip waiting its turn on a busy event loop."""
         async with self._flush_lock:
             pending = self._pending
-            if pending.outcomes and pending.receipts:
-                await self._flush_together()
-            await self._flush_outcomes()
-            await self._flush_receipts()
+            while pending.outcomes or pending.receipts:
+                if pending.outcomes and pending.receipts and await self._flush_together():
+                    continue
+                await self._flush_outcomes()
+                await self._flush_receipts()
 
-    async def _flush_together(self) -> None:
+    async def _flush_together(self) -> bool:
+        """A batch of outcomes and one of receipts in one transaction; False if it failed
+        (nothing written, both put back)."""
         size = self.config.flush_batch
         outcomes, receipts = self._pending.outcomes[:size], self._pending.receipts[:size]
         del self._pending.outcomes[: len(outcomes)], self._pending.receipts[: len(receipts)]
@@ -320,55 +326,64 @@ class Dispatcher:
             # Nothing was written: each goes again on its own path, with its own retries.
             self._pending.outcomes[:0] = outcomes
             self._pending.receipts[:0] = receipts
-            return
+            return False
         finally:
             self._recording = 0
         self._acknowledge(receipts, matched)
+        self._recorded()
+        return True
 
     async def _flush_outcomes(self) -> None:
-        while self._pending.outcomes:
-            batch = self._pending.outcomes[: self.config.flush_batch]
-            del self._pending.outcomes[: len(batch)]
-            self._recording = len(batch)
-            for attempt in range(5):
-                try:
-                    await self._delivery.record(batch)
-                    break
-                except Exception:
-                    log.exception(
-                        "recording outcomes failed attempt=%s",
-                        attempt + 1,
-                        extra={"event": "dispatcher.record_failed"},
-                    )
-                    await asyncio.sleep(0.2 * (attempt + 1))
-            else:
-                # Left in `sending`: the lease runs out and they are tried again.
-                log.error(
-                    "outcomes dropped count=%s", len(batch), extra={"event": "dispatcher.dropped"}
+        """A batch of outcomes in one transaction, tried up to five times."""
+        if not self._pending.outcomes:
+            return
+        batch = self._pending.outcomes[: self.config.flush_batch]
+        del self._pending.outcomes[: len(batch)]
+        self._recording = len(batch)
+        for attempt in range(5):
+            try:
+                await self._delivery.record(batch)
+                break
+            except Exception:
+                log.exception(
+                    "recording outcomes failed attempt=%s",
+                    attempt + 1,
+                    extra={"event": "dispatcher.record_failed"},
                 )
-            self._recording = 0
+                await asyncio.sleep(0.2 * (attempt + 1))
+        else:  # left in `sending`: the lease runs out and they are tried again
+            log.error(
+                "outcomes dropped count=%s", len(batch), extra={"event": "dispatcher.dropped"}
+            )
+        self._recording = 0
+        self._recorded()
+
+    def _recorded(self) -> None:
+        """Outcomes left the unrecorded count: the claim loop may take more."""
         if self._running and not self._dry:
             self._claim_wakeup.set()
 
     async def _flush_receipts(self) -> None:
-        while self._pending.receipts:
-            batch = self._pending.receipts[: self.config.flush_batch]
-            del self._pending.receipts[: len(batch)]
-            started = time.perf_counter()
-            try:
-                matched = await self._delivery.apply_receipts([item[0] for item in batch])
-            except Exception:
-                log.exception("recording receipts failed", extra={"event": "receipts.failed"})
-                for _, client, pdu in batch:  # the carrier will deliver them again
-                    client.answer(pdu, CommandStatus.ESME_RX_T_APPN)
-                continue
-            log.debug(
-                "receipts recorded count=%s matched=%s in %.1f ms",
-                len(batch),
-                matched,
-                (time.perf_counter() - started) * 1000,
-            )
-            self._acknowledge(batch, matched)
+        """A batch of receipts in one transaction; if it fails, the carrier sends them again."""
+        if not self._pending.receipts:
+            return
+        batch = self._pending.receipts[: self.config.flush_batch]
+        del self._pending.receipts[: len(batch)]
+        started = time.perf_counter()
+        try:
+            matched = await self._delivery.apply_receipts([item[0] for item in batch])
+        except Exception:
+            log.exception("recording receipts failed", extra={"event": "receipts.failed"})
+            for _, client, pdu in batch:  # the carrier will deliver them again
+                client.answer(pdu, CommandStatus.ESME_RX_T_APPN)
+            return
+        log.debug(
+            "receipts recorded count=%s matched=%s in %.1f ms",
+            len(batch),
+            matched,
+            (time.perf_counter() - started) * 1000,
+        )
+        self._acknowledge(batch, matched)
 
     def _acknowledge(
         self, receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]], matched: int
