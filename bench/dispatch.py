@@ -32,6 +32,7 @@ from typing import Any
 from common import PG_URL, cpu_seconds, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.carriers.metrics import REGISTRY
+from smsgate.cli.delivery import tune_collector
 from smsgate.db import tables as t
 from smsgate.domain.links import LinkSettings
 from smsgate.domain.recipients import Recipient
@@ -161,6 +162,7 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
     await gateway.links.add_route("sim")
     if pending:
         await add_pending_receipts(gateway, pending)
+    tune_collector()  # as `smsgate serve` and `smsgate dispatch` do
     dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     on_postgresql = url.startswith("postgresql")
     sim_cpu, db_before = cpu_seconds(simulator) or 0.0, postgres_cpu() if on_postgresql else {}

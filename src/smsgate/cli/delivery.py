@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -31,10 +32,31 @@ DEMO_LINK = "demo-sim"
 DEMO_LINE = "+33757000100"
 
 
+# The cyclic garbage collector's thresholds for a process that dispatches: young objects
+# collected every 50,000 allocations net of frees instead of 700, older generations as rarely.
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_collector() -> None:
+    """Keep the garbage collector out of the dispatcher's way (before it starts).
+
+    Every message makes tuples, futures and PDUs that live a few milliseconds; with the
+    default thresholds the collector ran ~400 times in a 20,000-message drain and three full
+    collections, each walking every object of the process (SQLAlchemy's tables and caches,
+    the loaded modules), stalled the event loop ~100 ms: 0.6 s of a 6 s drain. What exists
+    at start-up lives as long as the process: frozen, no collection walks it again; and
+    young objects are collected less often (bench/dispatch.py: no collection in a drain, the
+    dispatcher's CPU per message 7% lower)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+
+
 @contextlib.asynccontextmanager
 async def delivery_running(gateway: Gateway) -> AsyncIterator[Dispatcher]:
     """A dispatcher and a webhook poster for the time of the block; stopped gracefully."""
     settings = gateway.settings
+    tune_collector()
     dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     poster = WebhookPoster(
         gateway.webhooks,
