@@ -149,7 +149,7 @@ async def test_a_receipt_updates_its_part_in_place(gateway: Gateway) -> None:
         matched, _, _ = await tx.receipts.match_parts(
             [PartReceipt(7, f"k{mid}", DELIVERED, None) for mid in ids], NOW
         )
-        conn = tx.receipts._conn  # type: ignore[attr-defined]
+        conn = tx.receipts._conn
         hot = await conn.scalar(
             sa.text("SELECT pg_stat_get_xact_tuples_hot_updated('parts'::regclass)")
         )
