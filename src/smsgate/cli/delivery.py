@@ -46,7 +46,7 @@ def tune_collector() -> None:
     the loaded modules), stalled the event loop ~100 ms: 0.6 s of a 6 s drain. What exists
     at start-up lives as long as the process: frozen, no collection walks it again; and
     young objects are collected less often (bench/dispatch.py: no collection in a drain, the
-    dispatcher's CPU per message 7% lower)."""
+    dispatcher's CPU per message 7-11% lower)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
