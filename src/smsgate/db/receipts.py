@@ -152,6 +152,11 @@ _PG_MATCH_PARTS = (
 )
 
 
+def _part_receipts(rows: Iterable[Any]) -> builtins.list[PartReceipt]:
+    """Receipts from rows of (link_id, carrier_key, status, error_code)."""
+    return [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+
+
 def _keys_by_link(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
     """The distinct carrier keys of (link id, carrier key) pairs, per link, links and keys in
     order."""
@@ -221,7 +226,7 @@ class SqlReceipts:
             rows = []
             for link_id in links:
                 rows += await self._take_kept_sqlite(link_id, keys_by_link[link_id])
-        return [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+        return _part_receipts(rows)
 
     async def _take_kept_sqlite(self, link_id: int, keys: Sequence[str]) -> builtins.list[Any]:
         c = t.pending_receipts.c
@@ -358,19 +363,18 @@ class SqlReceipts:
                 rows = await self._conn.execute(
                     _PG_TAKE_MATCHABLE, {"link_id": link_id, "keys": link_keys}
                 )
-                found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
-                continue
-            part_exists = sa.exists().where(
-                p.link_id == c.link_id,
-                p.carrier_key == c.carrier_key,
-                p.status == str(S.SUBMITTED),
-            )
-            rows = await self._conn.execute(
-                t.pending_receipts.delete()
-                .where(c.link_id == link_id, self._in(c.carrier_key, link_keys), part_exists)
-                .returning(c.link_id, c.carrier_key, c.status, c.error_code)
-            )
-            found += [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
+            else:
+                part_exists = sa.exists().where(
+                    p.link_id == c.link_id,
+                    p.carrier_key == c.carrier_key,
+                    p.status == str(S.SUBMITTED),
+                )
+                rows = await self._conn.execute(
+                    t.pending_receipts.delete()
+                    .where(c.link_id == link_id, self._in(c.carrier_key, link_keys), part_exists)
+                    .returning(c.link_id, c.carrier_key, c.status, c.error_code)
+                )
+            found += _part_receipts(rows)
         return found
 
     async def keep_receipts(
