@@ -260,7 +260,7 @@ class SqlReceipts:
             first.setdefault((receipt.link_id, receipt.carrier_key), receipt)
         finished: dict[int, MessageState] = {}
         if dialects.is_postgresql(self._conn):
-            by_key = await self._match_postgresql(list(first.values()), now, finished)
+            by_key, finished = await self._match_postgresql(list(first.values()), now)
         else:
             by_key = await self._match_each(list(first.values()), now)
         matched: list[tuple[int, int, int, PartReceipt]] = []
@@ -275,15 +275,16 @@ class SqlReceipts:
         return matched, unmatched, finished
 
     async def _match_postgresql(
-        self, receipts: Sequence[PartReceipt], now: datetime, finished: dict[int, MessageState]
-    ) -> dict[tuple[int, str], tuple[int, int, int]]:
-        """Mark the newest submitted part of each receipt's key (one receipt per key);
-        (message, seq, segments) by key. The single-part messages finished on the way go
-        into `finished`, as they were."""
+        self, receipts: Sequence[PartReceipt], now: datetime
+    ) -> tuple[dict[tuple[int, str], tuple[int, int, int]], dict[int, MessageState]]:
+        """Mark the newest submitted part of each receipt's key (one receipt per key):
+        (message, seq, segments) by key, and the single-part messages finished on the way,
+        as they were, by id."""
         by_link: dict[int, list[PartReceipt]] = {}
         for receipt in receipts:
             by_link.setdefault(receipt.link_id, []).append(receipt)
         by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
+        finished: dict[int, MessageState] = {}
         for link_id, found in sorted(by_link.items()):
             rows = await self._conn.execute(
                 _PG_MATCH_PARTS,
@@ -303,7 +304,7 @@ class SqlReceipts:
                     finished[message_id] = MessageState(
                         message_id, row[5], row[6], S.SUBMITTED, 1, *row[7:]
                     )
-        return by_key
+        return by_key, finished
 
     async def _match_each(
         self, receipts: Sequence[PartReceipt], now: datetime
