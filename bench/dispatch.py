@@ -31,7 +31,7 @@ from typing import Any
 
 from common import PG_URL, cpu_seconds, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
-from smsgate.carriers.metrics import REGISTRY
+from smsgate.carriers.metrics import METRICS
 from smsgate.cli.delivery import tune_collector
 from smsgate.db import tables as t
 from smsgate.domain.links import LinkSettings
@@ -121,10 +121,15 @@ def postgres_cpu() -> dict[int, float]:
 
 
 def recorded_receipts() -> float:
-    """Receipts this process's dispatchers have recorded so far (matched or kept)."""
+    """Receipts this process's dispatchers have recorded so far (matched or kept): read off
+    that one counter (collecting the whole registry every 20 ms took 2.6% of the
+    dispatcher's CPU in a drain)."""
     return sum(
-        REGISTRY.get_sample_value("smsgate_receipts_total", {"result": result}) or 0
-        for result in ("matched", "kept")
+        sample.value
+        for metric in METRICS.receipts.collect()
+        for sample in metric.samples
+        if sample.name == "smsgate_receipts_total"
+        and sample.labels.get("result") in ("matched", "kept")
     )
 
 
@@ -173,7 +178,7 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
     # until their submit is recorded) says when to look: polling the database all along (a
     # GROUP BY over the table every 50 ms) took a quarter of the server's time in the drain.
     while recorded_receipts() - recorded_before < count:  # noqa: ASYNC110 -- a counter
-        await asyncio.sleep(0.02)  # collecting the registry costs: not too often
+        await asyncio.sleep(0.02)
     while (await gateway.delivery.queue_counts()).get("delivered", 0) < count:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from smsgate.carriers.pdus import e164, read_inbound, read_receipt, submit_pdus
+from smsgate.carriers import pdus
+from smsgate.carriers.pdus import e164, read_inbound, read_receipt, submit_pdus, text_error
 from smsgate.domain.links import LinkSettings, LongMethod, ReceiptIdFormat
 from smsgate.domain.messages import MessageStatus
 from smsgate.ports import BatchContent, PartReceipt
@@ -133,3 +136,33 @@ def test_e164_adds_the_plus_to_international_numbers_only() -> None:
     assert e164("33612345678", 1) == "+33612345678"
     assert e164("12345", 0) == "12345"
     assert e164("+33612345678", 0) == "+33612345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (TEXT, "001"),
+        (b"err:7", "7"),
+        (b"stat:UNDELIV ERR:0A1", "0A1"),
+        (b"stat:UNDELIV err:  042 text:x", "042"),
+        (b"stat:UNDELIV err:042,text", "042"),  # stops at punctuation
+        (b"suberr:5 err:6", "6"),  # `err:` inside a word is not the field
+        (b"err: text", "text"),
+        (b"err:", None),
+        (b"stat:DELIVRD", None),
+        (b"xerr:1", None),
+    ],
+)
+def test_the_error_field_of_a_receipt_text(text: bytes, error: str | None) -> None:
+    assert text_error(text) == error
+
+
+def test_the_error_field_is_read_as_the_regular_expression_reads_it() -> None:
+    """The fast path against the regular expression it stands in for, on texts built from
+    the pieces that could tell them apart."""
+    pieces = [b"err:", b"ERR:", b"Err:", b"x", b"0", b"_", b",", b" ", b"\t", b"\n", b"e", b"rr:"]
+    chooser = random.Random(7)
+    for _ in range(20_000):
+        text = b"".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 8)))
+        found = pdus._ERR.search(text)
+        assert text_error(text) == (found.group(1).decode("latin-1") if found else None), text

