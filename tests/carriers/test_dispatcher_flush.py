@@ -11,10 +11,10 @@ import pytest
 
 import smsgate.carriers.dispatcher as dispatcher_module
 from smsgate.carriers.dispatcher import Dispatcher
+from smsgate.carriers.metrics import REGISTRY
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.routing import RouteTable
 from smsgate.ports import PartReceipt
-from smsgate.carriers.metrics import REGISTRY
 from smsgate.services.delivery import DeliveryService, Outcome, Refused, Retry, Submitted
 from smsgate.smpp import CommandStatus, DeliverSm
 

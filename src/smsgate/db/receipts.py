@@ -105,6 +105,13 @@ _PG_TAKE_MATCHABLE = dialects.typed_arrays(
 # `pending_receipts` (without LIMIT, the LATERAL form was flattened back into the link-only
 # plan), then fetch each row they found by its ctid (a TID scan per row).
 #
+# The part and its message are then updated through the ctids `found` read (a TID scan, not
+# a second probe of each primary key: 27 -> 22 buffer reads and ~8% of the statement's time
+# per receipt). A row another transaction changed since this statement's snapshot has another
+# ctid and is left alone: only another dispatcher's matching of the same key changes a
+# submitted part (its receipt won; this one is kept), and nothing changes a submitted message
+# but its finish.
+#
 # `finished` returns the message as it was (status submitted, as `finish_submitted` does):
 # its RETURNING gives the columns the update leaves alone.
 _PG_MATCH_PARTS = (
@@ -112,12 +119,12 @@ _PG_MATCH_PARTS = (
         sa.text(
             """
     WITH found AS (
-        SELECT f.message_id, f.seq, f.segments, v.carrier_key, v.status, v.error
+        SELECT f.part_tid, f.message_tid, f.segments, v.status, v.error
         FROM unnest(
             CAST(:keys AS text[]), CAST(:statuses AS text[]), CAST(:errors AS text[])
         ) AS v(carrier_key, status, error)
         CROSS JOIN LATERAL (
-            SELECT p.message_id, p.seq, m.segments
+            SELECT p.ctid AS part_tid, m.ctid AS message_tid, m.segments
             FROM parts AS p JOIN messages AS m ON m.id = p.message_id
             WHERE p.link_id = :link_id AND p.carrier_key = v.carrier_key
                 AND p.status = 'submitted'
@@ -127,15 +134,15 @@ _PG_MATCH_PARTS = (
     ), marked AS (
         UPDATE parts AS p SET status = found.status, error_code = found.error, done_at = :now
         FROM found
-        WHERE p.message_id = found.message_id AND p.seq = found.seq
+        WHERE p.ctid = found.part_tid
         RETURNING p.message_id, p.seq, p.carrier_key, found.segments, found.status,
-            found.error
+            found.error, found.message_tid
     ), finished AS (
         UPDATE messages AS m SET
             status = marked.status, error_code = COALESCE(marked.error, m.error_code),
             updated_at = :now
         FROM marked
-        WHERE m.id = marked.message_id AND marked.segments = 1 AND m.status = 'submitted'
+        WHERE m.ctid = marked.message_tid AND marked.segments = 1 AND m.status = 'submitted'
         RETURNING m.id, m.batch_id, m.account_id, m.price_micros, m.recipient, m.reference,
             m.attempts, m.created_at, m.scheduled_at
     )
