@@ -21,6 +21,16 @@ from smsgate.services.accounts import NewAccount
 from smsgate.settings import Settings
 
 PG_URL = os.environ.get("SMSGATE_TEST_DATABASE_URL")
+
+
+def in_status(status: str) -> dict[str, str | None]:
+    """The values that put a message in `status` by hand, as the delivery engine would: out
+    of the queue, its due_at is cleared (the table checks it)."""
+    if status in ("scheduled", "queued", "sending"):
+        return {"status": status}
+    return {"status": status, "due_at": None}
+
+
 _pg_migrated = False
 
 

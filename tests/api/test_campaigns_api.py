@@ -14,6 +14,7 @@ from smsgate.db import tables as t
 from smsgate.domain.accounts import Account
 from smsgate.domain.contacts import ContactInput
 from smsgate.services.accounts import NewAccount
+from tests.conftest import in_status
 
 CAMPAIGNS = "/api/v1/campaigns"
 
@@ -228,7 +229,7 @@ async def test_campaign_api_report_pages_recipients_and_filters_by_status(
         await conn.execute(
             t.messages.update()
             .where(t.messages.c.recipient.in_(numbers(0, 2)))
-            .values(status="failed", error_code="0x0000000B")
+            .values(**in_status("failed"), error_code="0x0000000B")
         )
 
     rows: list[dict[str, Any]] = []

@@ -23,6 +23,7 @@ from smsgate.db.engine import create_engine
 from smsgate.domain.contacts import ContactInput
 from smsgate.settings import Settings
 from tests.cli.invoking import invoke, invoke_json
+from tests.conftest import in_status
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ def contact_list(database_url: str, name: str, listed: list[str]) -> int:
 def set_batch_status(database_url: str, status: str) -> None:
     async def work(gw: Gateway) -> None:
         async with gw.store.engine.begin() as conn:
-            await conn.execute(t.messages.update().values(status=status))
+            await conn.execute(t.messages.update().values(**in_status(status)))
 
     with_gateway(database_url, work)
 
@@ -186,7 +187,7 @@ def test_campaigns_launch_follow_draws_progress_until_done(
         engine = create_engine(cli_database)
         try:
             async with engine.begin() as conn:
-                await conn.execute(t.messages.update().values(status="delivered"))
+                await conn.execute(t.messages.update().values(**in_status("delivered")))
         finally:
             await engine.dispose()
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -31,3 +33,35 @@ async def test_migrated_database_of_this_run_matches_the_tables(gateway: Gateway
     # On PostgreSQL the suite's schema comes from the migrations; on SQLite from create_all.
     async with gateway.store.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
+
+
+async def test_0007_clears_due_at_of_messages_out_of_the_queue(tmp_path: Any) -> None:
+    """due_at is set exactly while a message is in the queue (scheduled, queued, sending):
+    the claim index is over it, and a finish touches no indexed column."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    await upgrade(engine, "0006")
+    statuses = ["queued", "delivered", "paused", "sending", "scheduled", "cancelled"]
+    async with engine.begin() as conn:
+        for n, status in enumerate(statuses, start=1):
+            await conn.exec_driver_sql(
+                "INSERT INTO messages (id, batch_id, account_id, recipient, region, segments,"
+                " price_micros, status, due_at, created_at, updated_at) VALUES (?, 1, 1,"
+                " '+33612345678', 'FR', 1, 0, ?, '2026-11-22 10:00:00', '2026-11-22 10:00:00',"
+                " '2026-11-22 10:00:00')",
+                (n, status),
+            )
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        rows = await conn.exec_driver_sql("SELECT status, due_at IS NOT NULL FROM messages")
+        due = dict(rows.all())
+        with pytest.raises(sa.exc.IntegrityError):  # the table keeps it so
+            await conn.exec_driver_sql("UPDATE messages SET status = 'delivered' WHERE id = 1")
+    await engine.dispose()
+    assert due == {
+        "queued": 1,
+        "sending": 1,
+        "scheduled": 1,
+        "delivered": 0,
+        "paused": 0,
+        "cancelled": 0,
+    }

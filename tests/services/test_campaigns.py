@@ -22,6 +22,7 @@ from smsgate.domain.text import is_gsm7, plan_segments
 from smsgate.services.accounts import NewAccount
 from smsgate.services.campaigns import CampaignDraft
 from smsgate.services.sending import SendRequest
+from tests.conftest import in_status
 
 C = CampaignStatus
 S = MessageStatus
@@ -175,7 +176,9 @@ async def test_campaign_life_cycle_pause_resume_done_with_message_states(
 
     async with gateway.store.engine.begin() as conn:
         await conn.execute(
-            t.messages.update().where(t.messages.c.batch_id == batch_id).values(status="delivered")
+            t.messages.update()
+            .where(t.messages.c.batch_id == batch_id)
+            .values(**in_status("delivered"))
         )
     done = await gateway.campaigns.get(alice, campaign_id)
     assert done.status is C.DONE

@@ -17,6 +17,7 @@ from smsgate.domain.recipients import Recipient
 from smsgate.services.accounts import NewAccount
 from smsgate.services.cancelling import CANCELLABLE
 from smsgate.services.sending import SendRequest
+from tests.conftest import in_status
 
 S = MessageStatus
 NUMBERS = [f"+3361234560{i}" for i in range(5)]
@@ -46,7 +47,9 @@ async def set_statuses(gateway: Gateway, statuses: dict[int, MessageStatus]) -> 
     async with gateway.store.engine.begin() as conn:
         for message_id, status in statuses.items():
             await conn.execute(
-                sa.update(t.messages).where(t.messages.c.id == message_id).values(status=status)
+                sa.update(t.messages)
+                .where(t.messages.c.id == message_id)
+                .values(**in_status(status))
             )
 
 

@@ -14,6 +14,7 @@ from smsgate.ports import PartReceipt
 from smsgate.services.accounts import NewAccount
 from smsgate.services.delivery import Submitted
 from smsgate.services.sending import SendRequest
+from tests.conftest import in_status
 
 
 async def test_a_batch_of_receipts_reports_only_to_the_accounts_with_a_webhook(
@@ -69,7 +70,7 @@ async def test_one_batch_of_receipts_finishes_settles_and_reports_each_kind_of_m
     )
     async with gateway.store.engine.begin() as conn:  # final meanwhile (an operator's hand)
         await conn.execute(
-            t.messages.update().where(t.messages.c.id == cancelled).values(status="cancelled")
+            t.messages.update().where(t.messages.c.id == cancelled).values(**in_status("cancelled"))
         )
     balance = (await gateway.accounts.get("alice")).balance_micros
     S = MessageStatus

@@ -149,7 +149,7 @@ class SqlBatches:
         update = (
             t.messages.update()
             .where(*where)
-            .values(status=str(MessageStatus.CANCELLED), updated_at=now)
+            .values(status=str(MessageStatus.CANCELLED), due_at=None, updated_at=now)
         )
         if dialects.is_postgresql(self._conn):
             changed = update.returning(m.price_micros).cte("changed")

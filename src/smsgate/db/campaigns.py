@@ -279,7 +279,7 @@ class SqlCampaigns:
         result = await self._conn.execute(
             t.messages.update()
             .where(m.batch_id == batch_id, m.status.in_(["scheduled", "queued"]))
-            .values(status=str(MessageStatus.PAUSED), updated_at=now)
+            .values(status=str(MessageStatus.PAUSED), due_at=None, updated_at=now)
         )
         return int(result.rowcount or 0)
 
@@ -293,6 +293,8 @@ class SqlCampaigns:
                     (m.scheduled_at > now, str(MessageStatus.SCHEDULED)),
                     else_=str(MessageStatus.QUEUED),
                 ),
+                # Out of the queue while paused (no due_at): due at its time again.
+                due_at=sa.func.coalesce(m.scheduled_at, m.created_at),
                 updated_at=now,
             )
         )

@@ -27,8 +27,11 @@ from smsgate.ports import (
 )
 
 S = MessageStatus
-# Written out as the partial index's predicate (tables.py), so that the planner uses it.
-CLAIMABLE_SQL = sa.text("status IN ('scheduled', 'queued', 'sending')")
+# A message's due_at is set exactly while it is in the queue (tables.QUEUE_SQL, checked by
+# the table): `due_at <= :now` alone picks what may be claimed, from the partial claim index.
+# An update to a status out of the queue clears it; one to a status in the queue keeps it or
+# takes the one given.
+IN_QUEUE = (S.SCHEDULED, S.QUEUED, S.SENDING)
 
 m = t.messages.c
 p = t.parts.c
@@ -39,7 +42,13 @@ _UPDATE_MESSAGE = (
     .values(
         status=sa.bindparam("b_status"),
         error_code=sa.func.coalesce(sa.bindparam("b_error", type_=sa.String), m.error_code),
-        due_at=sa.func.coalesce(sa.bindparam("b_due", type_=t.UtcDateTime), m.due_at),
+        due_at=sa.case(
+            (
+                sa.or_(*(sa.bindparam("b_status") == str(s) for s in IN_QUEUE)),
+                sa.func.coalesce(sa.bindparam("b_due", type_=t.UtcDateTime), m.due_at),
+            ),
+            else_=sa.null(),
+        ),
         attempts=sa.func.coalesce(sa.bindparam("b_attempts", type_=sa.Integer), m.attempts),
         link_id=sa.func.coalesce(sa.bindparam("b_link", type_=t.Id), m.link_id),
         carrier_message_id=sa.func.coalesce(
@@ -55,7 +64,8 @@ _PG_UPDATE_MESSAGES = dialects.typed_arrays(
     UPDATE messages AS m SET
         status = v.status,
         error_code = COALESCE(v.error, m.error_code),
-        due_at = COALESCE(v.due, m.due_at),
+        due_at = CASE WHEN v.status IN ('scheduled', 'queued', 'sending')
+            THEN COALESCE(v.due, m.due_at) END,
         link_id = COALESCE(v.link, m.link_id),
         carrier_message_id = COALESCE(v.carrier, m.carrier_message_id),
         updated_at = :now
@@ -90,7 +100,8 @@ _PG_SUBMIT_SENDING = dialects.typed_arrays(
     sa.text(
         """
     UPDATE messages AS m SET
-        status = v.status, link_id = v.link, carrier_message_id = v.carrier, updated_at = :now
+        status = v.status, due_at = NULL, link_id = v.link, carrier_message_id = v.carrier,
+        updated_at = :now
     FROM unnest(
         CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:links AS bigint[]),
         CAST(:carriers AS text[])
@@ -112,10 +123,7 @@ class SqlDelivery:
     async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         # Every due transactional message (priority 0) before any marketing one.
         candidates = (
-            sa.select(m.id)
-            .where(CLAIMABLE_SQL, m.due_at <= now)
-            .order_by(m.priority, m.due_at)
-            .limit(limit)
+            sa.select(m.id).where(m.due_at <= now).order_by(m.priority, m.due_at).limit(limit)
         )
         if dialects.is_postgresql(self._conn):
             # The first `limit` rows of the claim index, in its order, never every due row:
@@ -197,7 +205,6 @@ class SqlDelivery:
         query = (
             sa.select(m.id)
             .where(
-                CLAIMABLE_SQL,
                 m.due_at <= cutoff,
                 sa.func.coalesce(m.scheduled_at, m.created_at) <= cutoff,
             )

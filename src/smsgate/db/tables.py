@@ -177,6 +177,9 @@ batches = sa.Table(
     sa.UniqueConstraint("account_id", "idempotency_key"),
 )
 
+# The statuses of a message in the queue: due_at is set exactly while it has one of them.
+QUEUE_SQL = "status IN ('scheduled', 'queued', 'sending')"
+
 # The queue. No foreign keys (0004): a message is written only in its batch's transaction,
 # and the per-row checks cost a third of a million-message launch (docs/decisions/0006).
 messages = sa.Table(
@@ -191,7 +194,9 @@ messages = sa.Table(
     sa.Column("segments", sa.Integer, nullable=False),
     sa.Column("price_micros", sa.BigInteger, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("due_at", UtcDateTime, nullable=False),  # when a dispatcher may take it
+    # When a dispatcher may take it; NULL once it has left the queue (0007), so that the
+    # claim index names no status and a message's finish is a HOT update (docs/delivery.md).
+    sa.Column("due_at", UtcDateTime),
     sa.Column("scheduled_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -204,14 +209,18 @@ messages = sa.Table(
     sa.Column("text", sa.Text),  # 0004: a personalised text; NULL: the batch's text
     sa.Index("ix_messages_account_recipient_created", "account_id", "recipient", "created_at"),
     # The queue: what a dispatcher may claim, in priority then due order (0003: a partial
-    # index, so that a claim reads the first rows of one range whatever else the table holds).
+    # index, so that a claim reads the first rows of one range whatever else the table holds;
+    # 0007: over due_at, set exactly while the message is in the queue).
     sa.Index(
         "ix_messages_claimable_due",
         "priority",
         "due_at",
-        postgresql_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
-        sqlite_where=sa.text("status IN ('scheduled', 'queued', 'sending')"),
+        postgresql_where=sa.text("due_at IS NOT NULL"),
+        sqlite_where=sa.text("due_at IS NOT NULL"),
     ),
+    sa.CheckConstraint(f"(due_at IS NOT NULL) = ({QUEUE_SQL})", name="due_in_queue"),
+    # 0007: room on each page for a message's last version (PostgreSQL).
+    postgresql_with={"fillfactor": 60},
 )
 
 # --- Delivery (migration 0002) -------------------------------------------------------------

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from smsgate.bootstrap import Gateway
 from smsgate.db import tables as t
 from smsgate.services.accounts import NewAccount
+from tests.conftest import in_status
 
 SEED_JSON: dict[str, Any] = {
     "sms": {
@@ -79,5 +80,5 @@ async def set_statuses(gateway: Gateway, statuses: dict[int, str]) -> None:
     async with gateway.store.engine.begin() as conn:
         for message_id, status in statuses.items():
             await conn.execute(
-                t.messages.update().where(t.messages.c.id == message_id).values(status=status)
+                t.messages.update().where(t.messages.c.id == message_id).values(**in_status(status))
             )

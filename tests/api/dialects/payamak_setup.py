@@ -19,6 +19,7 @@ from smsgate.bootstrap import Gateway
 from smsgate.db import tables as t
 from smsgate.ports import NewInbound
 from smsgate.services.accounts import NewAccount
+from tests.conftest import in_status
 
 T = TypeVar("T")
 
@@ -115,7 +116,7 @@ async def set_status(
         await conn.execute(
             t.messages.update()
             .where(t.messages.c.id == message_id)
-            .values(status=status, carrier_message_id=carrier_id)
+            .values(**in_status(status), carrier_message_id=carrier_id)
         )
 
 
