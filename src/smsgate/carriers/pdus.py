@@ -174,7 +174,7 @@ def _receipt_from_tlvs(
 def text_error(text: bytes) -> str | None:
     """The `err:` field of a receipt's text: what `_ERR.search` finds (the first `err:`, any
     case, at the start or after a space; its value one word), without the regular
-    expression where the text is plain (3.5 us a receipt that way, 0.6 this way)."""
+    expression where the text is plain (3.6-3.9 us a receipt that way, 0.9 this way)."""
     at = text.lower().find(b"err:")
     if at < 0:
         return None
