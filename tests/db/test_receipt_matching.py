@@ -179,7 +179,7 @@ async def test_a_receipt_finishes_its_message_in_place(gateway: Gateway) -> None
     """The finish changes no indexed column (due_at was cleared when the message left the
     queue, and the claim index is over due_at, not status: migration 0007) and finds room on
     the message's page (fillfactor 60): a HOT update, no entry written in the four indexes.
-    With the claim index over status, none of them was; at fillfactor 70, 238 of 300."""
+    With the claim index over status, none of them was; here 290, at fillfactor 70 238."""
     account, _ = await gateway.accounts.create(
         NewAccount(username="alice", password="secret-pw", credit_micros=10**9)
     )
