@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # When receipts kept unmatched are tried again (seconds after the flush that kept them).
 REMATCH_AFTER_S = (0.5, 2.0, 8.0)
 REMATCH_KEYS_KEPT = 100_000
+_OUTCOME_KINDS = {Submitted: "submitted", Retry: "retry", Refused: "refused"}
 # Loops that stop() asks to end and waits for, rather than cancelling them mid-statement.
 _ENDED_NOT_CANCELLED = frozenset({"dispatcher-claim", "dispatcher-flush"})
 
@@ -244,17 +246,10 @@ class Dispatcher:
 
     @staticmethod
     def _count(outcomes: list[Outcome]) -> None:
-        """Outcomes recorded (or given up on) go into the metrics, a batch at a time: per
+        """Outcomes recorded (or given up on) go into the metrics a batch at a time: per
         outcome, the counter's label lookup and lock cost 2.4 us."""
-        submitted = sum(1 for outcome in outcomes if isinstance(outcome, Submitted))
-        retries = sum(1 for outcome in outcomes if isinstance(outcome, Retry))
-        for kind, count in (
-            ("submitted", submitted),
-            ("retry", retries),
-            ("refused", len(outcomes) - submitted - retries),
-        ):
-            if count:
-                METRICS.outcomes.labels(kind).inc(count)
+        for kind, count in Counter(type(outcome) for outcome in outcomes).items():
+            METRICS.outcomes.labels(_OUTCOME_KINDS[kind]).inc(count)
 
     def _on_deliver(
         self, runner: LinkRunner, client: SmppClient, pdu: DeliverSm | DataSm
@@ -377,7 +372,6 @@ class Dispatcher:
             return
         batch = self._pending.receipts[: self.config.flush_batch]
         del self._pending.receipts[: len(batch)]
-        started = time.perf_counter()
         try:
             matched = await self._delivery.apply_receipts([item[0] for item in batch])
         except Exception:
@@ -385,13 +379,7 @@ class Dispatcher:
             for _, client, pdu in batch:  # the carrier will deliver them again
                 client.answer(pdu, CommandStatus.ESME_RX_T_APPN)
             return
-        log.debug(
-            "receipts recorded count=%s matched=%s in %.1f ms",
-            len(batch),
-            matched,
-            (time.perf_counter() - started) * 1000,
-        )
-        self._acknowledge(batch, matched)
+        self._acknowledge(batch, matched)  # counted in smsgate_receipts_total{result}
 
     def _acknowledge(
         self, receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]], matched: int
