@@ -17,6 +17,7 @@ from smsgate.bootstrap import Gateway, build_gateway
 from smsgate.clock import FrozenClock
 from smsgate.db.migrate import upgrade
 from smsgate.db.tables import metadata
+from smsgate.domain.messages import IN_QUEUE
 from smsgate.services.accounts import NewAccount
 from smsgate.settings import Settings
 
@@ -26,7 +27,7 @@ PG_URL = os.environ.get("SMSGATE_TEST_DATABASE_URL")
 def in_status(status: str) -> dict[str, str | None]:
     """The values that put a message in `status` by hand, as the delivery engine would: out
     of the queue, its due_at is cleared (the table checks it)."""
-    if status in ("scheduled", "queued", "sending"):
+    if status in IN_QUEUE:
         return {"status": status}
     return {"status": status, "due_at": None}
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsgate.db import dialects
 from smsgate.db import tables as t
-from smsgate.domain.messages import MessageStatus
+from smsgate.domain.messages import IN_QUEUE, MessageStatus
 from smsgate.ports import (
     BatchContent,
     Claimed,
@@ -31,7 +31,6 @@ S = MessageStatus
 # the table): `due_at <= :now` alone picks what may be claimed, from the partial claim index.
 # An update to a status out of the queue clears it; one to a status in the queue keeps it or
 # takes the one given.
-IN_QUEUE = (S.SCHEDULED, S.QUEUED, S.SENDING)
 
 m = t.messages.c
 p = t.parts.c
@@ -60,12 +59,11 @@ _UPDATE_MESSAGE = (
 
 _PG_UPDATE_MESSAGES = dialects.typed_arrays(
     sa.text(
-        """
+        f"""
     UPDATE messages AS m SET
         status = v.status,
         error_code = COALESCE(v.error, m.error_code),
-        due_at = CASE WHEN v.status IN ('scheduled', 'queued', 'sending')
-            THEN COALESCE(v.due, m.due_at) END,
+        due_at = CASE WHEN v.{t.QUEUE_SQL} THEN COALESCE(v.due, m.due_at) END,
         link_id = COALESCE(v.link, m.link_id),
         carrier_message_id = COALESCE(v.carrier, m.carrier_message_id),
         updated_at = :now
@@ -74,7 +72,7 @@ _PG_UPDATE_MESSAGES = dialects.typed_arrays(
         CAST(:dues AS timestamptz[]), CAST(:links AS bigint[]), CAST(:carriers AS text[])
     ) AS v(id, status, error, due, link, carrier)
     WHERE m.id = v.id
-    """
+    """  # noqa: S608 -- the statuses in the queue, a constant of tables.py
     ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
 

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from smsgate.domain.messages import IN_QUEUE
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -177,8 +179,8 @@ batches = sa.Table(
     sa.UniqueConstraint("account_id", "idempotency_key"),
 )
 
-# The statuses of a message in the queue: due_at is set exactly while it has one of them.
-QUEUE_SQL = "status IN ('scheduled', 'queued', 'sending')"
+# A message in the queue (domain.messages.IN_QUEUE): due_at is set exactly while it is.
+QUEUE_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in IN_QUEUE))
 
 # The queue. No foreign keys (0004): a message is written only in its batch's transaction,
 # and the per-row checks cost a third of a million-message launch (docs/decisions/0006).

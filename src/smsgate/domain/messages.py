@@ -38,6 +38,10 @@ def message_priority(kind: MessageKind) -> int:
 
 S = MessageStatus
 
+# The statuses of a message in the queue: a dispatcher may take it (now or at its time), or
+# holds it under a lease. Only these have a due time (db: messages.due_at).
+IN_QUEUE: tuple[MessageStatus, ...] = (S.SCHEDULED, S.QUEUED, S.SENDING)
+
 TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
     S.SCHEDULED: frozenset({S.QUEUED, S.PAUSED, S.CANCELLED, S.EXPIRED, S.FAILED}),
     S.QUEUED: frozenset({S.SENDING, S.PAUSED, S.CANCELLED, S.EXPIRED, S.FAILED, S.REJECTED}),
