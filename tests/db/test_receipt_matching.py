@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from smsgate.bootstrap import Gateway
+from smsgate.db import tables as t
+from smsgate.db.delivery import _PG_SUBMIT_SENDING
 from smsgate.db.receipts import (
     _PG_INSERT_PARTS_TAKING_KEPT,
     _PG_MATCH_PARTS,
@@ -19,11 +21,11 @@ from smsgate.db.receipts import (
 )
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.recipients import Recipient
-from smsgate.ports import PartReceipt, PartRecord
+from smsgate.ports import MessageUpdate, PartReceipt, PartRecord
 from smsgate.services.accounts import NewAccount
 from smsgate.services.delivery import Submitted
 from smsgate.services.sending import SendRequest
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, in_status
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 DELIVERED, UNDELIVERED = MessageStatus.DELIVERED, MessageStatus.UNDELIVERED
@@ -50,7 +52,7 @@ async def test_match_parts_takes_the_newest_part_of_a_key_once(gateway: Gateway)
         PartReceipt(8, "b2", DELIVERED, None),  # another link's id
     ]
     async with gateway.store.transaction(write=True) as tx:
-        matched, unmatched, _ = await tx.receipts.match_parts(receipts, NOW)
+        matched, unmatched, *_ = await tx.receipts.match_parts(receipts, NOW)
         statuses = await tx.receipts.part_statuses([first, second, third])
     assert [(mid, seq, segments, r) for mid, seq, segments, r in matched] == [
         (second, 1, 1, receipts[0]),
@@ -87,6 +89,64 @@ async def test_a_receipt_kept_while_its_submit_was_recorded_elsewhere_is_rematch
         assert await tx.receipts.part_statuses([message_id]) == {message_id: {1: "delivered"}}
 
 
+async def test_submits_are_recorded_with_their_parts_and_the_receipts_that_came_first(
+    gateway: Gateway,
+) -> None:
+    """record_submits (one statement on PostgreSQL): the messages still sending move, their
+    parts are inserted and the receipts kept for their keys taken; a message at its second
+    try has its earlier parts replaced; one no longer sending is left alone."""
+    account, _ = await gateway.accounts.create(
+        NewAccount(username="alice", password="secret-pw", credit_micros=10**9)
+    )
+    numbers = [Recipient("+33612345601"), Recipient("+33612345602")]
+    await gateway.sending.send(account, SendRequest(numbers, "hi"))
+    first, second = sorted(job.message.id for job in await gateway.delivery.claim(10))
+    async with gateway.store.transaction(write=True) as tx:
+        await tx.receipts.keep_receipts(
+            [PartReceipt(7, "k1", DELIVERED, None), PartReceipt(7, "other", DELIVERED, None)],
+            NOW,
+            NOW + timedelta(days=3),
+        )
+
+    def submitted(message_id: int, key: str) -> MessageUpdate:
+        return MessageUpdate(message_id, MessageStatus.SUBMITTED, link_id=7, carrier_message_id=key)
+
+    async with gateway.store.transaction(write=True) as tx:
+        attempts, early = await tx.delivery.record_submits(
+            [submitted(first, "k1"), submitted(second, "k2")],
+            [
+                PartRecord(first, 1, 7, "k1"),
+                PartRecord(second, 1, 7, "k2"),
+                PartRecord(second, 2, 7, "k3"),
+            ],
+            NOW,
+        )
+    assert attempts == {first: 1, second: 1}
+    assert early == [PartReceipt(7, "k1", DELIVERED, None)]
+
+    async with gateway.store.engine.begin() as conn:  # the second's lease ran out: a new try
+        await conn.execute(
+            t.messages.update()
+            .where(t.messages.c.id == second)
+            .values(attempts=2, **in_status("sending"), due_at=NOW)
+        )
+    async with gateway.store.transaction(write=True) as tx:
+        attempts, early = await tx.delivery.record_submits(
+            [submitted(first, "k8"), submitted(second, "k9")],
+            [PartRecord(first, 1, 7, "k8"), PartRecord(second, 1, 7, "k9")],
+            NOW,
+        )
+        parts = (
+            await tx.receipts._conn.execute(
+                sa.select(t.parts.c.message_id, t.parts.c.seq, t.parts.c.carrier_key).order_by(
+                    t.parts.c.message_id, t.parts.c.seq
+                )
+            )
+        ).all()
+    assert (attempts, early) == ({second: 2}, [])
+    assert [tuple(row) for row in parts] == [(first, 1, "k1"), (second, 1, "k9")]
+
+
 # Arguments of the probed statements: PostgreSQL type and a value, by parameter name.
 _PARAMETERS = {
     "link_id": ("bigint", "1"),
@@ -99,14 +159,29 @@ _PARAMETERS = {
     "seqs": ("integer[]", "ARRAY[1]"),
     "links": ("bigint[]", "ARRAY[1]::bigint[]"),
     "part_keys": ("text[]", "ARRAY['a']"),
+    "ids": ("bigint[]", "ARRAY[1]::bigint[]"),
+    "carriers": ("text[]", "ARRAY['a']"),
+    "part_links": ("bigint[]", "ARRAY[1]::bigint[]"),
 }
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL caches generic plans of prepared statements")
 @pytest.mark.parametrize(
     "statement",
-    [_PG_MATCH_PARTS, _PG_TAKE_KEPT, _PG_INSERT_PARTS_TAKING_KEPT, _PG_TAKE_MATCHABLE],
-    ids=["match parts", "take kept", "insert parts taking kept", "take kept now matchable"],
+    [
+        _PG_MATCH_PARTS,
+        _PG_TAKE_KEPT,
+        _PG_INSERT_PARTS_TAKING_KEPT,
+        _PG_TAKE_MATCHABLE,
+        _PG_SUBMIT_SENDING,
+    ],
+    ids=[
+        "match parts",
+        "take kept",
+        "insert parts taking kept",
+        "take kept now matchable",
+        "submits with their parts",
+    ],
 )
 async def test_cached_plans_look_each_key_up_even_when_made_on_empty_tables(
     gateway: Gateway, statement: sa.TextClause | sa.TextualSelect
@@ -163,7 +238,7 @@ async def test_a_receipt_updates_its_part_in_place(gateway: Gateway) -> None:
     ids = [int(m.id or 0) for m in sent.messages]
     async with gateway.store.transaction(write=True) as tx:
         await tx.receipts.add_parts([PartRecord(mid, 1, 7, f"k{mid}") for mid in ids], NOW)
-        matched, _, _ = await tx.receipts.match_parts(
+        matched, *_ = await tx.receipts.match_parts(
             [PartReceipt(7, f"k{mid}", DELIVERED, None) for mid in ids], NOW
         )
         conn = tx.receipts._conn
@@ -193,7 +268,7 @@ async def test_a_receipt_finishes_its_message_in_place(gateway: Gateway) -> None
         ]
     )
     async with gateway.store.transaction(write=True) as tx:
-        matched, _, finished = await tx.receipts.match_parts(
+        matched, _, finished, _ = await tx.receipts.match_parts(
             [PartReceipt(7, f"k{job.message.id}", DELIVERED, None) for job in jobs], NOW
         )
         hot = await tx.receipts._conn.scalar(

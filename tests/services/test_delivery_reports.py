@@ -3,18 +3,22 @@ accounts that have a webhook URL, none for the others, from the same batch of re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import orjson
+import pytest
 import sqlalchemy as sa
 
 from smsgate.bootstrap import Gateway
 from smsgate.db import tables as t
+from smsgate.db.outbox import SqlOutbox
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.recipients import Recipient
 from smsgate.ports import PartReceipt
 from smsgate.services.accounts import NewAccount
 from smsgate.services.delivery import Submitted
 from smsgate.services.sending import SendRequest
-from tests.conftest import in_status
+from tests.conftest import PG_URL, in_status
 
 
 async def test_a_batch_of_receipts_reports_only_to_the_accounts_with_a_webhook(
@@ -105,3 +109,22 @@ async def test_one_batch_of_receipts_finishes_settles_and_reports_each_kind_of_m
     assert events == sorted(
         [(rejected, "rejected"), (undelivered, "undelivered"), (two_parts, "delivered")]
     )
+
+
+@pytest.mark.skipif(not PG_URL, reason="the matching statement's own lookup is PostgreSQL's")
+async def test_the_matching_statement_says_which_accounts_have_a_webhook(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No round trip per batch of receipts to ask which accounts have a webhook: the
+    statement that finishes the messages says so for each (a flush waits on every round trip
+    its event loop is slow to answer)."""
+    lookups: list[Sequence[int]] = []
+    lookup = SqlOutbox.webhook_targets
+
+    async def counted(self: SqlOutbox, account_ids: Sequence[int]) -> set[int]:
+        lookups.append(account_ids)
+        return await lookup(self, account_ids)
+
+    monkeypatch.setattr(SqlOutbox, "webhook_targets", counted)
+    await test_a_batch_of_receipts_reports_only_to_the_accounts_with_a_webhook(gateway)
+    assert lookups == []

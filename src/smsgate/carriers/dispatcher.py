@@ -5,11 +5,12 @@
                  and puts it on that link's queue; no route at all -> failed and refunded;
                  routes whose links are all down -> back to the queue with a back-off
     LinkRunner   submits (window, throttle) and reports an Outcome per message
-    flusher      one task writes outcomes, then receipts, in batches (one transaction each),
-                 in that order, so a receipt never races the record of its own submit inside
-                 one dispatcher; across dispatchers, receipts kept unmatched (their submit
-                 was being recorded by another dispatcher) are tried again by the same loop
-                 0.5, 2 and 8 s later, and by the 30 s housekeeping pass after that
+    flusher      one task writes a batch of outcomes, then the receipts that waited or came
+                 in meanwhile, in one transaction; a receipt whose submit's outcome is not
+                 taken yet waits for it, so a receipt never races the record of its own
+                 submit inside one dispatcher; across dispatchers, receipts kept unmatched
+                 (their submit was being recorded by another dispatcher) are tried again by
+                 the same loop 0.5, 2 and 8 s later, and by the 30 s housekeeping pass after
     deliveries   deliver_sm receipts are acknowledged once their batch has committed; inbound
                  messages once stored (a crash before that makes the carrier send them again)
 
@@ -300,28 +301,58 @@ class Dispatcher:
                 log.exception("flush failed", extra={"event": "dispatcher.flush_failed"})
 
     async def flush(self) -> None:
-        """Write pending outcomes and receipts until none are left: a batch of each in one
-        transaction while both wait (if that fails, each on its own path, with its own
-        retries), else a batch of the one waiting. What arrives meanwhile goes into the next
-        transaction, together: each costs BEGIN, COMMIT and a statement per kind, every
-        round trip waiting its turn on a busy event loop."""
+        """Write pending outcomes and receipts until none are left: a batch of outcomes and,
+        once they are written, the receipts waiting then, in one transaction (if that fails,
+        each on its own path, with its own retries); receipts alone when no outcome waits.
+        What arrives meanwhile goes into the next transaction: each costs BEGIN, COMMIT and
+        a statement per kind, every round trip waiting its turn on a busy event loop."""
         async with self._flush_lock:
             pending = self._pending
             while pending.outcomes or pending.receipts:
-                if pending.outcomes and pending.receipts and await self._flush_together():
+                if pending.outcomes and await self._flush_together():
                     continue
                 await self._flush_outcomes()
                 await self._flush_receipts()
 
+    def _take_receipts(self) -> list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]]:
+        """A batch of the receipts waiting, but for those whose submit's outcome waits too:
+        recorded before it, a receipt would be kept unmatched, then taken back with it."""
+        pending, size = self._pending, self.config.flush_batch
+        unrecorded = {
+            (outcome.link_id, key)
+            for outcome in pending.outcomes
+            if type(outcome) is Submitted
+            for _, key in outcome.carrier_ids
+        }
+        if not unrecorded:
+            taken = pending.receipts[:size]
+            del pending.receipts[: len(taken)]
+            return taken
+        taken, left = [], []
+        for item in pending.receipts:
+            receipt = item[0]
+            if len(taken) < size and (receipt.link_id, receipt.carrier_key) not in unrecorded:
+                taken.append(item)
+            else:
+                left.append(item)
+        pending.receipts[:] = left
+        return taken
+
     async def _flush_together(self) -> bool:
-        """A batch of outcomes and one of receipts in one transaction; False if it failed
-        (nothing written, both put back)."""
-        size = self.config.flush_batch
-        outcomes, receipts = self._pending.outcomes[:size], self._pending.receipts[:size]
-        del self._pending.outcomes[: len(outcomes)], self._pending.receipts[: len(receipts)]
+        """A batch of outcomes, then the receipts waiting once they are written (those that
+        came in meanwhile, often for these very submits), in one transaction; False if it
+        failed (nothing written, both put back)."""
+        outcomes = self._pending.outcomes[: self.config.flush_batch]
+        del self._pending.outcomes[: len(outcomes)]
+        receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]] = []
+
+        def take() -> list[PartReceipt]:
+            receipts.extend(self._take_receipts())
+            return [item[0] for item in receipts]
+
         self._recording = len(outcomes)
         try:
-            matched = await self._delivery.record_and_apply(outcomes, [r[0] for r in receipts])
+            matched = await self._delivery.record_and_apply(outcomes, take)
         except Exception:
             log.exception("recording a flush failed", extra={"event": "dispatcher.flush_failed"})
             # Nothing was written: each goes again on its own path, with its own retries.
@@ -368,10 +399,9 @@ class Dispatcher:
 
     async def _flush_receipts(self) -> None:
         """A batch of receipts in one transaction; if it fails, the carrier sends them again."""
-        if not self._pending.receipts:
+        batch = self._take_receipts()
+        if not batch:
             return
-        batch = self._pending.receipts[: self.config.flush_batch]
-        del self._pending.receipts[: len(batch)]
         try:
             matched = await self._delivery.apply_receipts([item[0] for item in batch])
         except Exception:

@@ -127,6 +127,19 @@ class PartReceipt(NamedTuple):
     error_code: str | None
 
 
+class Matching(NamedTuple):
+    """What applying a batch of receipts to submitted parts did."""
+
+    matched: builtins.list[tuple[int, int, int, PartReceipt]]  # (message, seq, segments, receipt)
+    unmatched: builtins.list[PartReceipt]
+    # The single-part messages the store moved from submitted to their receipt's status on the
+    # way, as they were, by id (it may finish none: the service finishes the others).
+    finished: dict[int, MessageState]
+    # The accounts of `finished` that have a webhook URL, when the store looked them up in
+    # the same statement (None: not looked up).
+    webhooks: frozenset[int] | None = None
+
+
 class MessageUpdate(NamedTuple):
     id: int
     status: MessageStatus
@@ -163,10 +176,12 @@ class Delivery(Protocol):
     async def batch_contents(self, batch_ids: Sequence[int]) -> dict[int, BatchContent]: ...
     async def lock_messages(self, ids: Sequence[int]) -> dict[int, MessageState]: ...
     async def update_messages(self, updates: Sequence[MessageUpdate], now: datetime) -> None: ...
-    async def submit_sending(
-        self, updates: Sequence[MessageUpdate], now: datetime
-    ) -> dict[int, int]:
-        """Apply `updates` to the messages still sending; their ids -> attempts."""
+    async def record_submits(
+        self, updates: Sequence[MessageUpdate], parts: Sequence[PartRecord], now: datetime
+    ) -> tuple[dict[int, int], builtins.list[PartReceipt]]:
+        """Apply `updates` to the messages still sending, and record the submitted `parts`
+        of those (replacing the parts of an earlier try): their ids -> attempts, and the kept
+        receipts taken for their keys (receipts that came before their submit's outcome)."""
         ...
 
     async def finish_submitted(
@@ -196,17 +211,8 @@ class Receipts(Protocol):
         take and return the kept receipts for their keys (receipts that came first)."""
         ...
 
-    async def match_parts(
-        self, receipts: Sequence[PartReceipt], now: datetime
-    ) -> tuple[
-        builtins.list[tuple[int, int, int, PartReceipt]],
-        builtins.list[PartReceipt],
-        dict[int, MessageState],
-    ]:
-        """Apply receipts to submitted parts: (message_id, seq, segments, receipt) matched,
-        the receipts that matched nothing, and the single-part messages the store moved from
-        submitted to their receipt's status on the way, as they were (it may finish none:
-        the service finishes the others)."""
+    async def match_parts(self, receipts: Sequence[PartReceipt], now: datetime) -> Matching:
+        """Apply receipts to submitted parts (the newest part of a key, once per key)."""
         ...
 
     async def part_statuses(self, message_ids: Sequence[int]) -> dict[int, dict[int, str]]: ...

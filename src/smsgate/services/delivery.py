@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
@@ -168,15 +168,17 @@ class DeliveryService:
             await self._record(tx, outcomes, now)
 
     async def record_and_apply(
-        self, outcomes: Sequence[Outcome], receipts: Sequence[PartReceipt]
+        self, outcomes: Sequence[Outcome], receipts: Callable[[], Sequence[PartReceipt]]
     ) -> int:
         """`record` then `apply_receipts` in one transaction (one commit for a dispatcher's
-        flush); returns how many receipts matched. The outcomes go first, so a receipt for a
+        flush); returns how many receipts matched. `receipts` is asked for once the outcomes
+        are written, so that the receipts which came in meanwhile go in too: a receipt for a
         submit recorded here matches at once."""
         now = self._clock.now()
         async with self._store.transaction(write=True) as tx:
             await self._record(tx, outcomes, now)
-            return await self._apply(tx, receipts, now) if receipts else 0
+            taken = receipts()
+            return await self._apply(tx, taken, now) if taken else 0
 
     async def _record(self, tx: Transaction, outcomes: Sequence[Outcome], now: datetime) -> None:
         submitted = [o for o in outcomes if isinstance(o, Submitted)]
@@ -189,8 +191,9 @@ class DeliveryService:
     async def _record_submitted(
         self, tx: Transaction, outcomes: Sequence[Submitted], now: datetime
     ) -> None:
-        # The hot path: one statement moves sending -> submitted and says which moved.
-        attempts = await tx.delivery.submit_sending(
+        # The hot path: one statement moves sending -> submitted, says which moved, and
+        # records their parts (where the store can).
+        attempts, early = await tx.delivery.record_submits(
             [
                 MessageUpdate(
                     o.message_id,
@@ -200,24 +203,20 @@ class DeliveryService:
                 )
                 for o in outcomes
             ],
+            [
+                PartRecord(o.message_id, seq, o.link_id, key[:64])
+                for o in outcomes
+                for seq, (_, key) in enumerate(o.carrier_ids, start=1)
+            ],
             now,
         )
-        parts = [
-            PartRecord(o.message_id, seq, o.link_id, key[:64])
-            for o in outcomes
-            if o.message_id in attempts
-            for seq, (_, key) in enumerate(o.carrier_ids, start=1)
-        ]
         if len(attempts) < len(outcomes):
             log.info(
                 "delivery outcomes ignored count=%s (no longer sending)",
                 len(outcomes) - len(attempts),
                 extra={"event": "delivery.outcome_ignored"},
             )
-        # A message claimed before (attempts > 1) may have parts of an earlier submit.
-        replacing = sorted({part.message_id for part in parts if attempts[part.message_id] > 1})
         # Receipts that overtook their submit_sm_resp come back with the parts: apply them now.
-        early = await tx.receipts.add_parts(parts, now, replacing)
         if early:
             await self._apply(tx, early, now)
 
@@ -269,7 +268,7 @@ class DeliveryService:
             return await self._apply(tx, receipts, now)
 
     async def _apply(self, tx: Transaction, receipts: Sequence[PartReceipt], now: datetime) -> int:
-        matched, unmatched, finished = await tx.receipts.match_parts(receipts, now)
+        matched, unmatched, finished, webhooks = await tx.receipts.match_parts(receipts, now)
         if unmatched:
             await tx.receipts.keep_receipts(unmatched, now, now + self.policy.receipt_wait)
         if not matched:
@@ -297,7 +296,8 @@ class DeliveryService:
         ]
         if rest:
             changed += await tx.delivery.finish_submitted(rest, now)
-        await self._settle(tx, [(state, finals[state.id]) for state in changed], now)
+            webhooks = None  # not known for those
+        await self._settle(tx, [(state, finals[state.id]) for state in changed], now, webhooks)
         return len(matched)
 
     # --- final states, refunds, npai, webhooks ----------------------------------------------------
@@ -323,9 +323,14 @@ class DeliveryService:
         await self._settle(tx, done, now)
 
     async def _settle(
-        self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
+        self,
+        tx: Transaction,
+        done: Sequence[tuple[MessageState, Final]],
+        now: datetime,
+        webhooks: frozenset[int] | None = None,
     ) -> None:
-        """What follows messages reaching a final state: refunds, npai, webhook events."""
+        """What follows messages reaching a final state: refunds, npai, webhook events
+        (`webhooks`: which of their accounts have a webhook, if known already)."""
         refunds: dict[tuple[int, int], int] = defaultdict(int)
         npai: list[str] = []
         for state, final in done:
@@ -338,7 +343,7 @@ class DeliveryService:
                 await tx.ledger.credit(account_id, amount, "refund", None, now, batch_id)
         if npai:
             await tx.delivery.mark_npai(npai, "unknown subscriber", now)
-        await self._report(tx, done, now)
+        await self._report(tx, done, now, webhooks)
 
     def _is_npai(self, error_code: str | None) -> bool:
         if not error_code:
@@ -349,13 +354,22 @@ class DeliveryService:
             return False
 
     async def _report(
-        self, tx: Transaction, done: Sequence[tuple[MessageState, Final]], now: datetime
+        self,
+        tx: Transaction,
+        done: Sequence[tuple[MessageState, Final]],
+        now: datetime,
+        webhooks: frozenset[int] | None,
     ) -> None:
         """A `message.status` event per message, for the accounts with a webhook: looked up
-        first, so that no event is built for the others (most, often all, of a batch)."""
+        first (unless `webhooks` says), so that no event is built for the others (most,
+        often all, of a batch)."""
         if not done:
             return
-        targets = await tx.outbox.webhook_targets(sorted({state.account_id for state, _ in done}))
+        targets = (
+            set(webhooks)
+            if webhooks is not None
+            else await tx.outbox.webhook_targets(sorted({state.account_id for state, _ in done}))
+        )
         if not targets:
             return
         at = now.isoformat()
