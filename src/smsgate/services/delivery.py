@@ -98,24 +98,30 @@ class DeliveryService:
     async def claim(self, limit: int) -> list[Job]:
         """Take up to `limit` due messages under a lease; those past validity expire here."""
         now = self._clock.now()
-        async with self._store.transaction(write=True) as tx:
+        # The claim commits by itself (one round trip on PostgreSQL): what follows it for some
+        # messages is a transaction of its own. A crash in between leaves them in `sending`
+        # under the lease, claimed again once it runs out, like any other claimed message.
+        async with self._store.transaction(write=True, autocommit=True) as tx:
             claimed = await tx.delivery.claim(now, now + self.policy.lease, limit)
             if not claimed:
                 return []
-            overdue = {
-                c.id: Final(S.EXPIRED, "validity")
-                for c in claimed
-                if (c.scheduled_at or c.created_at) + self.policy.validity <= now
-            }
-            if overdue:
-                await self._finish(tx, overdue, now)
-            live = [c for c in claimed if c.id not in overdue]
-            if any(c.priority > 0 for c in live):
-                held = await self._hold_quiet_marketing(tx, live, now)
-                live = [c for c in live if c.id not in held]
-            missing = sorted({c.batch_id for c in live} - self._contents.keys())
+            missing = sorted({c.batch_id for c in claimed} - self._contents.keys())
             if missing:
                 self._contents.update(await tx.delivery.batch_contents(missing))
+        overdue = {
+            c.id: Final(S.EXPIRED, "validity")
+            for c in claimed
+            if (c.scheduled_at or c.created_at) + self.policy.validity <= now
+        }
+        live = [c for c in claimed if c.id not in overdue]
+        marketing = any(c.priority > 0 for c in live)
+        if overdue or marketing:
+            async with self._store.transaction(write=True) as tx:
+                if overdue:
+                    await self._finish(tx, overdue, now)
+                if marketing:
+                    held = await self._hold_quiet_marketing(tx, live, now)
+                    live = [c for c in live if c.id not in held]
         jobs = [
             Job(c, self._contents[c.batch_id])
             if c.text is None
