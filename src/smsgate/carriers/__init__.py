@@ -5,6 +5,8 @@
     link.py        LinkRunner: the binds of one link, reconnecting, with window and throttle
     dispatcher.py  Dispatcher: claims due messages, routes them to links, records outcomes,
                    receipts and inbound messages in batches
+    pending.py     what the dispatcher holds until recorded: outcomes and receipts waiting
+                   for a flush, kept receipts waiting for another try
     webhooks.py    the outbox poster: signed POSTs with retries
     metrics.py     Prometheus metrics of all of the above
 

@@ -9,8 +9,7 @@
                  in meanwhile, in one transaction; a receipt whose submit's outcome is not
                  taken yet waits for it, so a receipt never races the record of its own
                  submit inside one dispatcher; across dispatchers, receipts kept unmatched
-                 (their submit was being recorded by another dispatcher) are tried again by
-                 the same loop 0.5, 2 and 8 s later, and by the 30 s housekeeping pass after
+                 are tried again later by the same loop (pending.py)
     deliveries   deliver_sm receipts are acknowledged once their batch has committed; inbound
                  messages once stored (a crash before that makes the carrier send them again)
 
@@ -24,11 +23,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from smsgate.carriers.link import LinkRunner
 from smsgate.carriers.metrics import METRICS
 from smsgate.carriers.pdus import read_inbound, read_receipt
+from smsgate.carriers.pending import Pending, Receipt, RematchSchedule
 from smsgate.carriers.waiting import wait_event
 from smsgate.domain.links import Link
 from smsgate.domain.messages import MessageStatus
@@ -49,9 +49,6 @@ from smsgate.smpp import CommandStatus, DataSm, DeliverSm, SmppClient
 log = logging.getLogger(__name__)
 
 
-# When receipts kept unmatched are tried again (seconds after the flush that kept them).
-REMATCH_AFTER_S = (0.5, 2.0, 8.0)
-REMATCH_KEYS_KEPT = 100_000
 _OUTCOME_KINDS = {Submitted: "submitted", Retry: "retry", Refused: "refused"}
 # Loops that stop() asks to end and waits for, rather than cancelling them mid-statement.
 _ENDED_NOT_CANCELLED = frozenset({"dispatcher-claim", "dispatcher-flush"})
@@ -65,13 +62,6 @@ class DispatcherConfig:
     flush_batch: int = 1000
     refresh_links_s: float = 5.0
     housekeeping_s: float = 30.0
-
-
-@dataclass
-class _Pending:
-    outcomes: list[Outcome] = field(default_factory=list)
-    # Each receipt with where to acknowledge it once recorded.
-    receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -88,7 +78,7 @@ class Dispatcher:
         self.config = config or DispatcherConfig()
         self.runners: dict[int, LinkRunner] = {}
         self._routes = RouteTable([], [])
-        self._pending = _Pending()
+        self._pending = Pending()
         self._flush_wakeup = asyncio.Event()
         self._claim_wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -97,9 +87,7 @@ class Dispatcher:
         self._recording = 0  # outcomes taken by the flush running now
         self._dry = False  # the last claim found nothing due: poll, outcomes do not wake it
         self._flush_lock = asyncio.Lock()
-        # (due on the monotonic clock, tries so far, (link id, carrier key) of receipts)
-        self._rematch: list[tuple[float, int, list[tuple[int, str]]]] = []
-        self._rematch_keys = 0  # keys in self._rematch, bounded by REMATCH_KEYS_KEPT
+        self._rematch = RematchSchedule()
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -233,7 +221,7 @@ class Dispatcher:
         for link_id in candidates:
             runner = self.runners.get(link_id)
             if runner is not None and runner.is_up:
-                runner.queue.put_nowait(job)
+                runner.put(job)
                 return
         self._on_outcome(Retry(message.id, "link_down"))
 
@@ -314,40 +302,16 @@ class Dispatcher:
                 await self._flush_outcomes()
                 await self._flush_receipts()
 
-    def _take_receipts(self) -> list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]]:
-        """A batch of the receipts waiting, but for those whose submit's outcome waits too:
-        recorded before it, a receipt would be kept unmatched, then taken back with it."""
-        pending, size = self._pending, self.config.flush_batch
-        unrecorded = {
-            (outcome.link_id, key)
-            for outcome in pending.outcomes
-            if type(outcome) is Submitted
-            for _, key in outcome.carrier_ids
-        }
-        if not unrecorded:
-            taken = pending.receipts[:size]
-            del pending.receipts[: len(taken)]
-            return taken
-        taken, left = [], []
-        for item in pending.receipts:
-            receipt = item[0]
-            if len(taken) < size and (receipt.link_id, receipt.carrier_key) not in unrecorded:
-                taken.append(item)
-            else:
-                left.append(item)
-        pending.receipts[:] = left
-        return taken
-
     async def _flush_together(self) -> bool:
         """A batch of outcomes, then the receipts waiting once they are written (those that
         came in meanwhile, often for these very submits), in one transaction; False if it
         failed (nothing written, both put back)."""
         outcomes = self._pending.outcomes[: self.config.flush_batch]
         del self._pending.outcomes[: len(outcomes)]
-        receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]] = []
+        receipts: list[Receipt] = []
 
         def take() -> list[PartReceipt]:
-            receipts.extend(self._take_receipts())
+            receipts.extend(self._pending.take_receipts(self.config.flush_batch))
             return [item[0] for item in receipts]
 
         self._recording = len(outcomes)
@@ -399,7 +363,7 @@ class Dispatcher:
 
     async def _flush_receipts(self) -> None:
         """A batch of receipts in one transaction; if it fails, the carrier sends them again."""
-        batch = self._take_receipts()
+        batch = self._pending.take_receipts(self.config.flush_batch)
         if not batch:
             return
         try:
@@ -411,40 +375,29 @@ class Dispatcher:
             return
         self._acknowledge(batch, matched)  # counted in smsgate_receipts_total{result}
 
-    def _acknowledge(
-        self, receipts: list[tuple[PartReceipt, SmppClient, DeliverSm | DataSm]], matched: int
-    ) -> None:
+    def _acknowledge(self, receipts: list[Receipt], matched: int) -> None:
         """Receipts recorded (matched or kept): the carrier may forget them."""
         METRICS.receipts.labels("matched").inc(matched)
         METRICS.receipts.labels("kept").inc(len(receipts) - matched)
-        if matched < len(receipts) and self._rematch_keys < REMATCH_KEYS_KEPT:
-            # Which were kept is not known here: the whole batch is tried again (the matched
-            # ones are no longer kept, so they cannot match twice).
+        if matched < len(receipts):
             keys = [(receipt.link_id, receipt.carrier_key) for receipt, _, _ in receipts]
-            self._rematch.append((time.monotonic() + REMATCH_AFTER_S[0], 0, keys))
-            self._rematch_keys += len(keys)
+            self._rematch.add(keys, time.monotonic())
         for _, client, pdu in receipts:
             client.answer(pdu, CommandStatus.ESME_ROK)
 
     async def rematch_due(self) -> int:
         """Try again the kept receipts whose time has come; returns how many matched."""
         now = time.monotonic()
-        due = [entry for entry in self._rematch if entry[0] <= now]
+        due = self._rematch.take_due(now)
         if not due:
             return 0
-        self._rematch = [entry for entry in self._rematch if entry[0] > now]
-        self._rematch_keys -= sum(len(entry[2]) for entry in due)
         try:
             async with self._flush_lock:  # after our own flushes: what they kept has committed
                 matched = await self._delivery.rematch_kept([key for e in due for key in e[2]])
         except Exception:
-            self._rematch.extend(due)  # the same tries again after the next flush
-            self._rematch_keys += sum(len(entry[2]) for entry in due)
+            self._rematch.put_back(due)
             raise
-        for _, tries, keys in due:
-            if tries + 1 < len(REMATCH_AFTER_S):
-                self._rematch.append((now + REMATCH_AFTER_S[tries + 1], tries + 1, keys))
-                self._rematch_keys += len(keys)
+        self._rematch.tried(due, now)
         if matched:
             METRICS.receipts.labels("rematched").inc(matched)
         return matched

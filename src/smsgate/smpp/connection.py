@@ -8,6 +8,8 @@ the I/O duties the sans-IO session leaves out:
 - ``request()`` waits for a window slot (first come, first served), sends, and returns the
   response future's result; the wait is bounded because every outstanding request ends within
   ``response_timeout_s`` (``tick()`` expires it) or when the connection closes;
+- ``send_if_window()`` sends only into a free slot and hands the answer to a callback (or to
+  ``on_response``): no future, no task, for a sender that keeps its own queue;
 - a periodic tick (``loop.call_later``) drives the session's timers;
 - application handlers that return awaitables run as named tasks, kept in a set and logged
   when they fail.
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 from smsgate.smpp.commands import CommandId, CommandStatus, command_name
@@ -44,6 +46,9 @@ from smsgate.smpp.pdu import EnquireLink, Request, Response, Unbind
 from smsgate.smpp.session import Session
 
 logger = logging.getLogger(__name__)
+# Gets the answer to a request sent with send_if_window: its response (a GenericNack possibly),
+# or the error that ended it (a time-out, a malformed answer, the link closing first).
+AnswerCallback = Callable[[Response | SmppError], None]
 # Link requests skip the window queue (the session lets them past a full window too).
 _OUTSIDE_WINDOW = frozenset({CommandId.ENQUIRE_LINK, CommandId.UNBIND})
 
@@ -58,6 +63,7 @@ class SmppConnection(asyncio.Protocol):
         self._tick_interval_s = tick_interval_s
         self._transport: asyncio.Transport | None = None
         self._waiters: dict[int, asyncio.Future[Response]] = {}
+        self._answers: dict[int, AnswerCallback] = {}  # send_if_window's callbacks
         self._window_waiters: deque[asyncio.Future[None]] = deque()
         self._reserved = 0  # window slots promised to woken waiters not yet running
         self._out: list[bytes] = []
@@ -85,7 +91,12 @@ class SmppConnection(asyncio.Protocol):
         waiters = self._waiters
         for event in self.session.receive_data(data):
             if type(event) is ResponseReceived:
-                waiter = waiters.pop(event.response.sequence_number, None)
+                sequence_number = event.response.sequence_number
+                answer = self._answers.pop(sequence_number, None)
+                if answer is not None:
+                    self._answer(answer, event.response)
+                    continue
+                waiter = waiters.pop(sequence_number, None)
                 if waiter is None:
                     self.on_response(event.request, event.response)
                 elif not waiter.done():
@@ -107,8 +118,14 @@ class SmppConnection(asyncio.Protocol):
         for waiter in self._waiters.values():
             if not waiter.done():
                 waiter.set_exception(error)
-        unawaited = [r for r in unanswered if r.sequence_number not in self._waiters]
+        answers = self._answers
+        unawaited = [
+            r
+            for r in unanswered
+            if r.sequence_number not in self._waiters and r.sequence_number not in answers
+        ]
         self._waiters.clear()
+        self._answers = {}
         while self._window_waiters:
             waiter_ = self._window_waiters.popleft()
             if not waiter_.done():
@@ -123,6 +140,8 @@ class SmppConnection(asyncio.Protocol):
             exc or "closed",
             extra={"event": "smpp.closed"},
         )
+        for answer in answers.values():
+            self._answer(answer, error)
         for request in unawaited:
             self.on_response(request, None)
         self.on_closed()
@@ -164,22 +183,37 @@ class SmppConnection(asyncio.Protocol):
         self._write(data)
         return await waiter
 
-    def send_if_window(self, request: Request) -> bool:
+    @property
+    def can_send(self) -> bool:
+        """Whether send_if_window would send now: a window slot is free and no one waits
+        for it, the transport's buffer is not full, and the link is not closing."""
+        if self._window_waiters or not self._window_free() or not self._can_write.is_set():
+            return False
+        return self._transport is not None and not self._transport.is_closing()
+
+    def send_if_window(self, request: Request, on_answer: AnswerCallback | None = None) -> bool:
         """Send ``request`` at once if a window slot is free, without waiting for its response.
 
         For a sender that keeps its own queue and cannot afford a task per request (an SMSC
-        pushing receipts): the session still matches the response and hands it to
-        ``on_response``, which also hears of time-outs and of requests the link took down with
-        it. Returns False, having sent nothing, while the window is full or others
-        wait for it, the transport's buffer is full, or the link is closing; raises the
-        session's InvalidStateError when the binding state does not allow the request.
+        pushing receipts, a gateway submitting): the session still matches the response and
+        hands it to ``on_answer`` if given, else to ``on_response``; both also hear of
+        time-outs and of requests the link took down with it. Returns False, having sent
+        nothing, unless ``can_send``; raises the session's InvalidStateError when the binding
+        state does not allow the request.
         """
-        if self._window_waiters or not self._window_free() or not self._can_write.is_set():
-            return False
-        if self._transport is None or self._transport.is_closing():
+        if not self.can_send:
             return False
         self._write(self.session.send_request(request, self._loop.time()))
+        if on_answer is not None:
+            self._answers[request.sequence_number] = on_answer
         return True
+
+    @staticmethod
+    def _answer(answer: AnswerCallback, result: Response | SmppError) -> None:
+        try:
+            answer(result)
+        except Exception:
+            logger.exception("smpp answer callback failed", extra={"event": "smpp.handler_failed"})
 
     def notify(self, request: Request) -> None:
         """Send a request that takes no response (alert_notification, outbind)."""
@@ -332,6 +366,10 @@ class SmppConnection(asyncio.Protocol):
             self._close_after_flush()
 
     def _fail(self, request: Request, error: SmppError) -> None:
+        answer = self._answers.pop(request.sequence_number, None)
+        if answer is not None:
+            self._answer(answer, error)
+            return
         waiter = self._waiters.pop(request.sequence_number, None)
         if waiter is None:
             self.on_response(request, None)
