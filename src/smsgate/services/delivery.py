@@ -280,7 +280,13 @@ class DeliveryService:
         if not matched:
             return 0
         multipart = sorted({mid for mid, _, segments, _ in matched if segments > 1})
-        statuses = await tx.receipts.part_statuses(multipart) if multipart else {}
+        statuses: dict[int, dict[int, str]] = {}
+        if multipart:
+            # Another dispatcher may be marking the same messages' other parts: each would see
+            # the other's part still submitted, and neither finish the message. Locked first,
+            # the second waits for the first to commit, then reads both parts.
+            await tx.delivery.lock_messages(multipart)
+            statuses = await tx.receipts.part_statuses(multipart)
         finals: dict[int, Final] = {}
         for message_id, _, segments, receipt in matched:
             if segments > 1:
