@@ -18,6 +18,7 @@ from smsgate.services.delivery import Job, Outcome, Refused, Retry, Submitted
 from smsgate.smpp import (
     CommandStatus,
     ConnectionClosedError,
+    InvalidStateError,
     ResponseTimeoutError,
     SubmitSm,
     SubmitSmResp,
@@ -155,3 +156,17 @@ async def test_a_throttled_link_sends_the_next_submit_when_its_slot_opens() -> N
 def test_throttle_spaces_submits(times: list[float], waits: list[float]) -> None:
     throttle = Throttle(10)
     assert [round(throttle.wait_s(now), 6) for now in times] == waits
+
+
+async def test_a_submit_the_session_refuses_is_tried_again_later() -> None:
+    """send_if_window raises when the binding state forbids a submit (the link unbinding):
+    the message comes back as a Retry, not stuck in flight."""
+
+    class Unbinding(FakeTransmitter):
+        def send_if_window(self, pdu: SubmitSm, on_answer: AnswerCallback) -> bool:
+            raise InvalidStateError("submit_sm is not allowed in state unbound")
+
+    runner, outcomes = runner_with(Unbinding(window=10))
+    runner.put(job(1))
+    assert outcomes == [Retry(1, "InvalidStateError")]
+    assert (runner.in_flight, runner.queued) == (0, 0)

@@ -11,12 +11,15 @@ from smsgate.smpp import (
     Bind,
     BindType,
     CommandStatus,
+    ConnectionClosedError,
     DataSm,
     DeliverSm,
     Session,
     SmppServer,
     SmscConnection,
     SmscHandler,
+    SubmitOutcome,
+    SubmitSm,
     connect,
 )
 
@@ -80,3 +83,36 @@ async def test_send_if_window_fills_the_window_then_refuses_until_answers_free_i
     assert outstanding_while_held == 2
     assert again is True
     assert CountingConnection.made == 1
+
+
+class TakeSubmits(AcceptAll):
+    def submit_sm(self, connection: SmscConnection, pdu: SubmitSm) -> SubmitOutcome:
+        return SubmitOutcome(CommandStatus.ESME_ROK, f"id-{pdu.short_message.decode()}")
+
+
+async def test_send_if_window_hands_each_answer_to_its_callback() -> None:
+    """A gateway submitting without a future per message: the submit_sm_resp comes to the
+    callback given with the submit, and the submits still outstanding when the link closes
+    come back as the error that ended them."""
+    handler = TakeSubmits()
+    server = SmppServer(handler, window_size=10)
+    await server.start("127.0.0.1", 0)
+    client = await connect("127.0.0.1", server.port, "esme", "pw", window_size=2)
+    answers: list[object] = []
+    try:
+        sent = [
+            client.send_if_window(SubmitSm(short_message=b"%d" % n), answers.append)
+            for n in range(3)
+        ]
+        async with asyncio.timeout(5.0):
+            while len(answers) < 2:  # noqa: ASYNC110 -- the callbacks fill it
+                await asyncio.sleep(0.01)
+        assert client.send_if_window(SubmitSm(short_message=b"late"), answers.append)
+        client.abort()
+        await client.wait_closed()
+    finally:
+        await server.close(timeout_s=2.0)
+
+    assert sent == [True, True, False]
+    assert [getattr(a, "message_id", None) for a in answers[:2]] == ["id-0", "id-1"]
+    assert isinstance(answers[2], ConnectionClosedError)

@@ -304,7 +304,13 @@ class LinkRunner:
 
     def _send(self, submit: _Submit, client: SmppClient) -> None:
         submit.sent_at = time.perf_counter()
-        if not client.send_if_window(submit.pdus[len(submit.carrier_ids)], submit):
+        try:
+            sent = client.send_if_window(submit.pdus[len(submit.carrier_ids)], submit)
+        except SmppError as exc:  # the session's state forbids it (unbinding, closed)
+            METRICS.submits.labels(self.link.name, "error").inc()
+            self._done(Retry(submit.job.message.id, type(exc).__name__[:32]))
+            return
+        if not sent:
             self._next_parts.appendleft(submit)  # not expected: can_send said yes
 
     def _answered(self, submit: _Submit, answer: Response | SmppError) -> None:
