@@ -179,9 +179,10 @@ class Delivery(Protocol):
     async def record_submits(
         self, updates: Sequence[MessageUpdate], parts: Sequence[PartRecord], now: datetime
     ) -> tuple[dict[int, int], builtins.list[PartReceipt]]:
-        """Apply `updates` to the messages still sending, and record the submitted `parts`
-        of those (replacing the parts of an earlier try): their ids -> attempts, and the kept
-        receipts taken for their keys (receipts that came before their submit's outcome)."""
+        """Move the messages of `updates` still sending to submitted (with the update's link
+        and carrier id), and record the submitted `parts` of those (replacing the parts of an
+        earlier try): their ids -> attempts, and the kept receipts taken for their keys
+        (receipts that came before their submit's outcome)."""
         ...
 
     async def finish_submitted(
