@@ -11,6 +11,7 @@ from smsgate.bootstrap import Gateway
 from smsgate.db.engine import create_engine
 from smsgate.db.migrate import pending, upgrade
 from smsgate.db.tables import metadata
+from tests.conftest import PG_URL
 
 
 def _diff(connection: Any) -> list[Any]:
@@ -65,3 +66,21 @@ async def test_0007_clears_due_at_of_messages_out_of_the_queue(tmp_path: Any) ->
         "paused": 0,
         "cancelled": 0,
     }
+
+
+@pytest.mark.skipif(not PG_URL, reason="the claim's function is PostgreSQL's")
+async def test_a_schema_made_by_create_all_has_the_claim_function(gateway: Gateway) -> None:
+    """Migration 0008's function comes with the tables too (a schema made by create_all,
+    then stamped): without it, every claim would fail."""
+    async with gateway.store.engine.connect() as conn:
+        await conn.exec_driver_sql("CREATE SCHEMA probe")
+        await conn.exec_driver_sql("SET LOCAL search_path TO probe")
+        await conn.run_sync(metadata.create_all)
+        found = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE p.proname = 'smsgate_due_messages' AND n.nspname = 'probe'"
+            )
+        )
+        await conn.rollback()
+    assert found == 1

@@ -225,6 +225,23 @@ messages = sa.Table(
     postgresql_with={"fillfactor": 60},
 )
 
+# 0008: the claim's choice of due messages on PostgreSQL, planned with no sort allowed (see
+# SqlDelivery.claim); made with the tables too, so that create_all's schema has it.
+DUE_MESSAGES_FUNCTION = """
+CREATE FUNCTION smsgate_due_messages(due timestamptz, wanted integer)
+RETURNS SETOF bigint
+LANGUAGE sql VOLATILE
+SET enable_sort = off
+AS $$
+    SELECT id FROM messages WHERE due_at <= due
+    ORDER BY priority, due_at
+    LIMIT wanted
+    FOR UPDATE SKIP LOCKED
+$$
+"""
+_DUE_MESSAGES_DDL = sa.DDL(DUE_MESSAGES_FUNCTION)  # type: ignore[no-untyped-call]
+sa.event.listen(messages, "after_create", _DUE_MESSAGES_DDL.execute_if(dialect="postgresql"))
+
 # --- Delivery (migration 0002) -------------------------------------------------------------
 
 # Carrier links (SMPP binds) as configured with `smsgate links add`. The password is kept as

@@ -9,7 +9,8 @@ The claim takes the first rows of the claim index, in its order, never every due
 (db/delivery.py says why). It did so with `SET LOCAL enable_sort = off` before its UPDATE:
 two round trips more (BEGIN and the SET), each waiting on the dispatcher's busy event loop.
 A function carries the setting itself, for the statement it runs, and the claim's UPDATE
-then runs alone, committing by itself.
+then runs alone, committing by itself. (tables.DUE_MESSAGES_FUNCTION makes the same function
+for a schema made by create_all; this copy stays as it was applied.)
 """
 
 from __future__ import annotations
