@@ -166,3 +166,16 @@ def test_the_error_field_is_read_as_the_regular_expression_reads_it() -> None:
         text = b"".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 8)))
         found = pdus._ERR.search(text)
         assert text_error(text) == (found.group(1).decode("latin-1") if found else None), text
+
+
+def test_a_message_state_outside_smpp_s_list_is_read_the_long_way() -> None:
+    """The TLV fast path looks states up by value: one it does not know leaves the receipt
+    to the text reader, as an unknown MessageState did."""
+    pdu = DeliverSm(
+        esm_class=int(EsmClass.SMSC_DELIVERY_RECEIPT),
+        short_message=TEXT,
+        tlvs=(make_tlv(TlvTag.RECEIPTED_MESSAGE_ID, "1A2B"), make_tlv(TlvTag.MESSAGE_STATE, 99)),
+    )
+    assert read_receipt(pdu, 3, ReceiptIdFormat.SAME) == PartReceipt(
+        3, "1a2b", S.UNDELIVERED, "001"
+    )

@@ -32,6 +32,10 @@ RECEIPT_STATES: dict[MessageState, MessageStatus] = {
     MessageState.REJECTED: S.REJECTED,
     MessageState.UNKNOWN: S.UNKNOWN,
 }
+# The hot path's lookups, by plain int: `int & IntFlag` (1.4 us) and `MessageState(n)`
+# (0.7 us) cost more than the rest of reading a receipt's TLVs.
+_RECEIPT_ESM_CLASS = int(EsmClass.SMSC_DELIVERY_RECEIPT)
+_STATES_BY_VALUE = {int(state): state for state in MessageState}
 
 DCS_UCS2 = 0x08
 FLASH_BIT = 0x10  # data_coding with a message class: class 0 (flash)
@@ -158,15 +162,14 @@ def _receipt_from_tlvs(
 ) -> tuple[str, MessageState | None, str | None] | None:
     """The hot path: a receipt with the receipted_message_id and message_state TLVs needs no
     parsing of its text but for the error code. None: read it the long way."""
-    if not pdu.esm_class & EsmClass.SMSC_DELIVERY_RECEIPT or not isinstance(pdu, DeliverSm):
+    if not pdu.esm_class & _RECEIPT_ESM_CLASS or not isinstance(pdu, DeliverSm):
         return None
     id_tlv = find_tlv(pdu.tlvs, TlvTag.RECEIPTED_MESSAGE_ID)
     state_tlv = find_tlv(pdu.tlvs, TlvTag.MESSAGE_STATE)
     if id_tlv is None or state_tlv is None or len(state_tlv.value) != 1:
         return None
-    try:
-        state = MessageState(state_tlv.value[0])
-    except ValueError:
+    state = _STATES_BY_VALUE.get(state_tlv.value[0])
+    if state is None:
         return None
     return id_tlv.as_str(), state, text_error(pdu.short_message)
 
