@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-import smsgate.carriers.pending as rematch_module
+import smsgate.carriers.pending as pending_module
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.carriers.metrics import REGISTRY
 from smsgate.domain.messages import MessageStatus
@@ -161,7 +161,7 @@ async def test_each_outcome_is_counted_once_whatever_path_records_it() -> None:
 async def test_receipts_kept_unmatched_are_tried_again_a_few_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rematch_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(pending_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
     delivery = FakeDelivery(matches=False)
     dispatcher, client = dispatcher_with(delivery)
     await dispatcher.flush()
@@ -225,7 +225,7 @@ class FailingRematch(FakeDelivery):
 async def test_a_failed_rematch_keeps_its_receipts_for_the_next_try(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rematch_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(pending_module, "REMATCH_AFTER_S", (0.0, 0.0, 0.0))
     delivery = FailingRematch()
     dispatcher, _ = dispatcher_with(delivery)
     await dispatcher.flush()
