@@ -9,6 +9,12 @@ the dispatcher's bookkeeping is measured against. Each drain also prints the CPU
 of the dispatcher, the simulator and the local PostgreSQL server: where the time goes.
 
     .venv/bin/python bench/dispatch.py [--database sqlite|postgresql|both] [--messages 20000]
+                                       [--binds 4] [--pending 100000]
+
+The link opens 4 binds by default (--binds, or SMSGATE_BENCH_BINDS): the simulator, like a
+carrier, keeps at most 100 receipts unanswered per bind, and the dispatcher answers a receipt
+only once it has committed it, so one bind's receipts run at 100 per commit wait whatever
+the cores can do; several binds per carrier is how an operator opens that up.
 
 PostgreSQL: SMSGATE_BENCH_DATABASE_URL (default: database `bench` on 127.0.0.1, created if
 missing; its schema is dropped and rebuilt).
@@ -40,7 +46,6 @@ from smsgate.services.sending import SendRequest
 from smsgate.smpp import DeliverSm, SubmitSm, connect
 
 WINDOW = 100
-BINDS = int(os.environ.get("SMSGATE_BENCH_BINDS", "1"))
 
 
 def start_simulator(port: int) -> subprocess.Popen[bytes]:
@@ -141,7 +146,9 @@ class Drain:
     database_us: float  # CPU per message of the local PostgreSQL server (0 on SQLite)
 
 
-async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending: int = 0) -> Drain:
+async def dispatch_rate(
+    url: str, port: int, count: int, simulator: int, pending: int = 0, binds: int = 4
+) -> Drain:
     """Queue `count` messages, then time one dispatcher draining them to `delivered`.
 
     `pending`: receipts for ids never submitted, waiting unmatched before the run starts (a
@@ -161,7 +168,7 @@ async def dispatch_rate(url: str, port: int, count: int, simulator: int, pending
             system_id="bench",
             password="pw",
             window=WINDOW,
-            binds=BINDS,
+            binds=binds,
         )
     )
     await gateway.links.add_route("sim")
@@ -220,6 +227,12 @@ async def main() -> None:
         default=100_000,
         help="also run with this many unmatched receipts waiting (0: skip)",
     )
+    parser.add_argument(
+        "--binds",
+        type=int,
+        default=int(os.environ.get("SMSGATE_BENCH_BINDS", "4")),
+        help="binds the dispatcher's link opens to the simulator",
+    )
     args = parser.parse_args()
     port = free_port()
     simulator = start_simulator(port)
@@ -236,9 +249,12 @@ async def main() -> None:
                 for pending in sorted({0, args.pending}):
                     if name == "sqlite":
                         url = f"sqlite:///{Path(tmp) / f'bench-{pending}.db'}"
-                    drain = await dispatch_rate(url, port, args.messages, simulator.pid, pending)
+                    drain = await dispatch_rate(
+                        url, port, args.messages, simulator.pid, pending, args.binds
+                    )
                     print(
-                        f"dispatch {name:<10} queued->delivered: {drain.rate:9,.0f} msg/s   "
+                        f"dispatch {name:<10} {args.binds} binds, queued->delivered: "
+                        f"{drain.rate:9,.0f} msg/s   "
                         f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
                         f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
                         f"{pending:,} unmatched receipts waiting"
