@@ -156,8 +156,8 @@ async def test_a_dispatcher_killed_mid_run_leaves_nothing_stranded(gateway: Gate
             second.send_signal(signal.SIGTERM)
             assert await second.wait() == 0
         # What the killed dispatcher had claimed but not recorded is sent again: at most
-        # its links' queues (3 x window) and its unflushed outcomes (one flush batch).
-        await check_run(gateway, account, sim, duplicates=3 * 50 + FAST.flush_batch)
+        # its links' queues (3 x window) and its unrecorded outcomes (max_unrecorded).
+        await check_run(gateway, account, sim, duplicates=3 * 50 + FAST.max_unrecorded)
 
 
 async def start_dispatcher(env: dict[str, str]) -> asyncio.subprocess.Process:

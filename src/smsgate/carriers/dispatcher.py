@@ -60,6 +60,9 @@ class DispatcherConfig:
     idle_poll_s: float = 0.1  # how often to look for due messages when there were none
     flush_interval_s: float = 0.25  # the flusher also wakes on every new outcome or receipt
     flush_batch: int = 1000
+    # Outcomes not recorded yet that the claims may run ahead of the database by: two flush
+    # batches, so that the links stay fed while a whole batch is being written.
+    max_unrecorded: int = 2000
     refresh_links_s: float = 5.0
     housekeeping_s: float = 30.0
 
@@ -193,10 +196,12 @@ class Dispatcher:
             return 0
         capacity = sum(runner.capacity for runner in self.runners.values())
         # Outcomes not recorded yet hold their messages in `sending` under the lease: while the
-        # database lags, claim no more than one flush batch ahead of it (the duplicates window
+        # database lags, claim no more than max_unrecorded ahead of it (the duplicates window
         # after a crash, and no lease running out on a message that was only waiting here).
+        # One flush batch ahead was too few: a flush that took a whole batch stopped the
+        # claims until it committed, and the links ran dry meanwhile.
         unrecorded = len(self._pending.outcomes) + self._recording
-        capacity = min(capacity, self.config.flush_batch - unrecorded)
+        capacity = min(capacity, self.config.max_unrecorded - unrecorded)
         # Claims of at least a window: a claim's cost per message falls by a third from 50
         # messages to 200 (the links have another window queued meanwhile).
         least = min(
