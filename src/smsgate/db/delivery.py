@@ -102,7 +102,9 @@ _PG_FINISH_SUBMITTED = (
 # flush, each waiting on a busy event loop). A message moved at its second try or later has
 # its parts left out: the earlier try's parts go first, in statements of their own. The
 # kept receipts are found as the matching finds parts (receipts.py): a LATERAL probe per key
-# that stays parameterized whatever the statistics, then each row by its ctid.
+# that stays parameterized whatever the statistics, then each row by its ctid. It answers
+# with the exceptions (later tries, receipts taken) and how many moved, not a row per
+# message: a thousand rows a flush, read in pieces by a busy event loop.
 _PG_SUBMIT_SENDING = dialects.typed_arrays(
     sa.text(
         """
@@ -139,10 +141,12 @@ _PG_SUBMIT_SENDING = dialects.typed_arrays(
     )
     SELECT moved.id, moved.attempts, NULL AS link_id, NULL AS carrier_key, NULL AS status,
         NULL AS error_code
-    FROM moved
+    FROM moved WHERE moved.attempts > 1
     UNION ALL
     SELECT NULL, NULL, taken.link_id, taken.carrier_key, taken.status, taken.error_code
     FROM taken
+    UNION ALL
+    SELECT NULL, count(*), NULL, NULL, NULL, NULL FROM moved
     """
     ).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
@@ -331,17 +335,17 @@ class SqlDelivery:
 
     async def record_submits(
         self, updates: Sequence[MessageUpdate], parts: Sequence[PartRecord], now: datetime
-    ) -> tuple[dict[int, int], builtins.list[PartReceipt]]:
+    ) -> tuple[int, builtins.list[PartReceipt]]:
         if not updates:
-            return {}, []
+            return 0, []
         ordered = sorted(updates, key=lambda u: u.id)
         receipts = SqlReceipts(self._conn)
         if not dialects.is_postgresql(self._conn):
             moved = await self._move_from(S.SENDING, ordered, now)
-            attempts = {state.id: state.attempts for state in moved}
+            moved_ids = {state.id for state in moved}
             replacing = [state.id for state in moved if state.attempts > 1]
-            recorded = [part for part in parts if part.message_id in attempts]
-            return attempts, await receipts.add_parts(recorded, now, replacing)
+            recorded = [part for part in parts if part.message_id in moved_ids]
+            return len(moved), await receipts.add_parts(recorded, now, replacing)
         rows = await self._conn.execute(
             _PG_SUBMIT_SENDING,
             {
@@ -355,19 +359,21 @@ class SqlDelivery:
                 "now": now,
             },
         )
-        attempts = {}
+        moved_count = 0
+        again: set[int] = set()
         early = []
         for row in rows:
-            if row[0] is not None:
-                attempts[row[0]] = row[1]
-            else:
+            if row[0] is not None:  # moved at a later try
+                again.add(row[0])
+            elif row[2] is not None:  # a kept receipt taken
                 early.append(PartReceipt(row[2], row[3], S(row[4]), row[5]))
-        again = {mid for mid, tries in attempts.items() if tries > 1}
+            else:  # how many moved
+                moved_count = int(row[1])
         if again:  # their parts were left out: in place of the earlier try's
             early += await receipts.add_parts(
                 [part for part in parts if part.message_id in again], now, sorted(again)
             )
-        return attempts, early
+        return moved_count, early
 
     async def finish_submitted(
         self, updates: Sequence[MessageUpdate], now: datetime

@@ -178,11 +178,11 @@ class Delivery(Protocol):
     async def update_messages(self, updates: Sequence[MessageUpdate], now: datetime) -> None: ...
     async def record_submits(
         self, updates: Sequence[MessageUpdate], parts: Sequence[PartRecord], now: datetime
-    ) -> tuple[dict[int, int], builtins.list[PartReceipt]]:
+    ) -> tuple[int, builtins.list[PartReceipt]]:
         """Move the messages of `updates` still sending to submitted (with the update's link
         and carrier id), and record the submitted `parts` of those (replacing the parts of an
-        earlier try): their ids -> attempts, and the kept receipts taken for their keys
-        (receipts that came before their submit's outcome)."""
+        earlier try): how many moved, and the kept receipts taken for their keys (receipts
+        that came before their submit's outcome)."""
         ...
 
     async def finish_submitted(

@@ -199,7 +199,7 @@ class DeliveryService:
     ) -> None:
         # The hot path: one statement moves sending -> submitted, says which moved, and
         # records their parts (where the store can).
-        attempts, early = await tx.delivery.record_submits(
+        moved, early = await tx.delivery.record_submits(
             [
                 MessageUpdate(
                     o.message_id,
@@ -216,10 +216,10 @@ class DeliveryService:
             ],
             now,
         )
-        if len(attempts) < len(outcomes):
+        if moved < len(outcomes):
             log.info(
                 "delivery outcomes ignored count=%s (no longer sending)",
-                len(outcomes) - len(attempts),
+                len(outcomes) - moved,
                 extra={"event": "delivery.outcome_ignored"},
             )
         # Receipts that overtook their submit_sm_resp come back with the parts: apply them now.
