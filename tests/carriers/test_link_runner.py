@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from smsgate.carriers.link import LinkRunner, Throttle
+from smsgate.carriers.metrics import REGISTRY
 from smsgate.domain.links import Link, LinkSettings
 from smsgate.domain.messages import MessageStatus
 from smsgate.ports import BatchContent, Claimed
@@ -58,10 +59,10 @@ class FakeTransmitter:
 
 
 def runner_with(
-    *transmitters: FakeTransmitter, rate: int | None = None
+    *transmitters: FakeTransmitter, rate: int | None = None, name: str = "sim"
 ) -> tuple[LinkRunner, list[Outcome]]:
     settings = LinkSettings(
-        name="sim", host="127.0.0.1", port=2775, system_id="x", password="y", max_per_second=rate
+        name=name, host="127.0.0.1", port=2775, system_id="x", password="y", max_per_second=rate
     )
     outcomes: list[Outcome] = []
     runner = LinkRunner(Link(1, settings, NOW), outcomes.append, lambda *_: None)
@@ -118,6 +119,28 @@ async def test_refusals_and_errors_become_outcomes() -> None:
         Retry(4, "ConnectionClosedError"),
     ]
     assert runner.in_flight == 0
+
+
+async def test_submits_are_counted_by_result_and_timed_in_the_metrics() -> None:
+    transmitter = FakeTransmitter(window=10)
+    runner, _ = runner_with(transmitter, name="counted")
+    for message_id in (1, 2, 3):
+        runner.put(job(message_id))
+    transmitter.answer_first(carrier_id="c1")
+    transmitter.answer_first(status=CommandStatus.ESME_RTHROTTLED)
+    transmitter.fail_first(ResponseTimeoutError("submit_sm seq=3: timed out"))
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"link": "counted", **labels})
+
+    assert sample("smsgate_submits_total", result="ok") == 1
+    assert sample("smsgate_submits_total", result="ESME_RTHROTTLED") == 1
+    assert sample("smsgate_submits_total", result="error") == 1
+    # Answered submits are timed (a time-out is not): cumulative buckets, a sum, a count.
+    assert sample("smsgate_submit_seconds_count") == 2
+    assert sample("smsgate_submit_seconds_bucket", le="+Inf") == 2
+    assert sample("smsgate_submit_seconds_bucket", le="10.0") == 2
+    assert 0 <= (sample("smsgate_submit_seconds_sum") or 0) < 10
 
 
 async def test_a_next_part_left_without_a_transmitter_is_tried_again_later() -> None:

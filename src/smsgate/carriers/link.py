@@ -100,9 +100,7 @@ class LinkRunner:
         self._idle = asyncio.Event()  # set while nothing is in flight
         self._idle.set()
         self._stopping = False
-        # Metric children resolved once: labels() costs a dict lookup and a lock per call.
-        self._submitted_ok = METRICS.submits.labels(link.name, "ok")
-        self._latency = METRICS.submit_seconds.labels(link.name)
+        self._submits = METRICS.submits.link(link.name)  # results and response times
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -307,7 +305,7 @@ class LinkRunner:
         try:
             sent = client.send_if_window(submit.pdus[len(submit.carrier_ids)], submit)
         except SmppError as exc:  # the session's state forbids it (unbinding, closed)
-            METRICS.submits.labels(self.link.name, "error").inc()
+            self._submits.count("error")
             self._done(Retry(submit.job.message.id, type(exc).__name__[:32]))
             return
         if not sent:
@@ -318,14 +316,14 @@ class LinkRunner:
         message_id = submit.job.message.id
         if not isinstance(answer, SubmitSmResp | GenericNack):
             # A time-out, the link closing, or an answer of another kind than submit_sm_resp.
-            METRICS.submits.labels(self.link.name, "error").inc()
+            self._submits.count("error")
             error = type(answer).__name__ if isinstance(answer, SmppError) else "PeerProtocolError"
             self._done(Retry(message_id, error[:32]))
             return
-        self._latency.observe(time.perf_counter() - submit.sent_at)
+        self._submits.answered(time.perf_counter() - submit.sent_at)
         status = answer.command_status
         if status == 0 and type(answer) is SubmitSmResp:
-            self._submitted_ok.inc()
+            self._submits.count("ok")
             carrier_id = answer.message_id
             fmt = self.settings.receipt_id_format
             submit.carrier_ids.append((carrier_id, submit_key(carrier_id, fmt)))
@@ -336,7 +334,7 @@ class LinkRunner:
             self._done(Submitted(message_id, self.link.id, tuple(submit.carrier_ids)))
             return
         name = status_name(status)
-        METRICS.submits.labels(self.link.name, name).inc()
+        self._submits.count(name)
         if classify_status(status) is StatusClass.TEMPORARY:
             self._done(Retry(message_id, name))
         else:
