@@ -9,12 +9,15 @@ the dispatcher's bookkeeping is measured against. Each drain also prints the CPU
 of the dispatcher, the simulator and the local PostgreSQL server: where the time goes.
 
     .venv/bin/python bench/dispatch.py [--database sqlite|postgresql|both] [--messages 20000]
-                                       [--binds 4] [--pending 100000]
+                                       [--binds 4] [--pending 100000] [--runs 1]
 
 The link opens 4 binds by default (--binds, or SMSGATE_BENCH_BINDS): the simulator, like a
 carrier, keeps at most 100 receipts unanswered per bind, and the dispatcher answers a receipt
 only once it has committed it, so one bind's receipts run at 100 per commit wait whatever
 the cores can do; several binds per carrier is how an operator opens that up.
+
+`--runs N` repeats the whole set, the raw client's run included, and ends with each line's
+median and range: the machine's speed drifts within minutes, so one run says little.
 
 PostgreSQL: SMSGATE_BENCH_DATABASE_URL (default: database `bench` on 127.0.0.1, created if
 missing; its schema is dropped and rebuilt).
@@ -26,6 +29,7 @@ import argparse
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -233,35 +237,54 @@ async def main() -> None:
         default=int(os.environ.get("SMSGATE_BENCH_BINDS", "4")),
         help="binds the dispatcher's link opens to the simulator",
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="repeat the whole set this many times, then print each drain's median and range",
+    )
     args = parser.parse_args()
     port = free_port()
     simulator = start_simulator(port)
+    rates: dict[str, list[float]] = {}
     try:
-        rate, cpu = await raw_rate(port, args.messages)
-        print(f"raw client -> simulator:      {rate:9,.0f} msg/s   {cpu:6.1f} us CPU/msg")
         with tempfile.TemporaryDirectory() as tmp:
-            urls = []
-            if args.database in ("sqlite", "both"):
-                urls.append(("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
-            if args.database in ("postgresql", "both"):
-                urls.append(("postgresql", PG_URL))
-            for name, url in urls:
-                for pending in sorted({0, args.pending}):
-                    if name == "sqlite":
-                        url = f"sqlite:///{Path(tmp) / f'bench-{pending}.db'}"
-                    drain = await dispatch_rate(
-                        url, port, args.messages, simulator.pid, pending, args.binds
-                    )
-                    print(
-                        f"dispatch {name:<10} {args.binds} binds, queued->delivered: "
-                        f"{drain.rate:9,.0f} msg/s   "
-                        f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
-                        f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
-                        f"{pending:,} unmatched receipts waiting"
-                    )
+            for run in range(args.runs):
+                rate, cpu = await raw_rate(port, args.messages)
+                print(f"raw client -> simulator:      {rate:9,.0f} msg/s   {cpu:6.1f} us CPU/msg")
+                rates.setdefault("raw client -> simulator", []).append(rate)
+                names = [n for n in ("sqlite", "postgresql") if args.database in (n, "both")]
+                for name in names:
+                    for pending in sorted({0, args.pending}):
+                        url = PG_URL
+                        if name == "sqlite":
+                            url = f"sqlite:///{Path(tmp) / f'bench-{pending}-{run}.db'}"
+                        drain = await dispatch_rate(
+                            url, port, args.messages, simulator.pid, pending, args.binds
+                        )
+                        label = (
+                            f"dispatch {name:<10} {args.binds} binds, {pending:,} unmatched "
+                            "receipts waiting"
+                        )
+                        rates.setdefault(label, []).append(drain.rate)
+                        print(
+                            f"dispatch {name:<10} {args.binds} binds, queued->delivered: "
+                            f"{drain.rate:9,.0f} msg/s   "
+                            f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
+                            f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
+                            f"{pending:,} unmatched receipts waiting"
+                        )
     finally:
         simulator.terminate()
         simulator.wait()
+    if args.runs > 1:
+        # This machine's speed drifts within minutes: one run says little, the median more.
+        print(f"over {args.runs} runs (msg/s):")
+        for label, found in rates.items():
+            print(
+                f"  {label}: median {statistics.median(found):,.0f}, "
+                f"{min(found):,.0f} to {max(found):,.0f}"
+            )
 
 
 if __name__ == "__main__":
