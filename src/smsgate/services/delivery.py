@@ -4,9 +4,8 @@ The carrier side (SMPP sockets, windows, throttles) lives in `smsgate.carriers`;
 service with batches of outcomes so that one transaction records many messages. Status
 changes follow `domain.messages.TRANSITIONS`: the two hot ones (sending -> submitted, submitted
 -> a receipt's final status) check their single source status in the UPDATE itself, the rest
-are checked against the table here. A message reaching a final state is refunded per
-`earns_refund` (docs/credit.md), one ledger row per batch, and reported to the account's
-webhook through the outbox in the same transaction.
+are checked against the table by `services/settlement.py`, which also does what a final state
+brings (the refund, npai, the webhook event), in the same transaction.
 
 The guarantee is at least once (docs/delivery.md): a claim carries a lease, and a message whose
 outcome was not recorded before the lease ran out is claimed and submitted again.
@@ -16,13 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
 from smsgate.domain.delivery import DeliveryPolicy, retry_delay, status_of_parts
-from smsgate.domain.messages import TRANSITIONS, MessageStatus, earns_refund
+from smsgate.domain.messages import MessageStatus
 from smsgate.ports import (
     BatchContent,
     Claimed,
@@ -34,15 +33,10 @@ from smsgate.ports import (
     Store,
     Transaction,
 )
-from smsgate.services.webhooks import enqueue_events
+from smsgate.services.settlement import DEFAULT_NPAI_ERRORS, Final, Settlement
 
 log = logging.getLogger(__name__)
 S = MessageStatus
-
-# Carrier error codes (receipt `err`, as an integer) that mean the number does not exist:
-# GSM MAP "unknown subscriber" (1) and "absent subscriber / not provisioned" forms seen in
-# the wild. A message undelivered with one of them marks the number npai.
-DEFAULT_NPAI_ERRORS = frozenset({1})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +67,6 @@ class Refused(NamedTuple):
 Outcome = Submitted | Retry | Refused
 
 
-class Final(NamedTuple):
-    status: MessageStatus
-    error_code: str | None = None
-
-
 class DeliveryService:
     def __init__(
         self,
@@ -90,7 +79,7 @@ class DeliveryService:
         self._store = store
         self._clock = clock
         self.policy = policy or DeliveryPolicy()
-        self._npai_errors = npai_errors
+        self._settlement = Settlement(npai_errors)
         self._contents: dict[int, BatchContent] = {}  # batches never change: cache them
 
     # --- claiming -------------------------------------------------------------------------
@@ -118,7 +107,7 @@ class DeliveryService:
         if overdue or marketing:
             async with self._store.transaction(write=True) as tx:
                 if overdue:
-                    await self._finish(tx, overdue, now)
+                    await self._settlement.finish(tx, overdue, now)
                 if marketing:
                     held = await self._hold_quiet_marketing(tx, live, now)
                     live = [c for c in live if c.id not in held]
@@ -244,7 +233,7 @@ class DeliveryService:
                 finals[state.id] = Final(outcome.status, outcome.error_code)
         await tx.delivery.update_messages(updates, now)
         if finals:
-            await self._finish(tx, finals, now, states)
+            await self._settlement.finish(tx, finals, now, states)
 
     def _retry(
         self, state: MessageState, reason: str, now: datetime, finals: dict[int, Final]
@@ -309,104 +298,10 @@ class DeliveryService:
         if rest:
             changed += await tx.delivery.finish_submitted(rest, now)
             webhooks = None  # not known for those
-        await self._settle(tx, [(state, finals[state.id]) for state in changed], now, webhooks)
+        await self._settlement.settle(
+            tx, [(state, finals[state.id]) for state in changed], now, webhooks
+        )
         return len(matched)
-
-    # --- final states, refunds, npai, webhooks ----------------------------------------------------
-
-    async def _finish(
-        self,
-        tx: Transaction,
-        finals: Mapping[int, Final],
-        now: datetime,
-        states: Mapping[int, MessageState] | None = None,
-    ) -> None:
-        if states is None or not finals.keys() <= states.keys():
-            states = await tx.delivery.lock_messages(list(finals))
-        updates: list[MessageUpdate] = []
-        done: list[tuple[MessageState, Final]] = []
-        for message_id, final in sorted(finals.items()):
-            state = states.get(message_id)
-            if state is None or final.status not in TRANSITIONS[state.status]:
-                continue  # final already, or a stale outcome
-            updates.append(MessageUpdate(message_id, final.status, final.error_code))
-            done.append((state, final))
-        await tx.delivery.update_messages(updates, now)
-        await self._settle(tx, done, now)
-
-    async def _settle(
-        self,
-        tx: Transaction,
-        done: Sequence[tuple[MessageState, Final]],
-        now: datetime,
-        webhooks: frozenset[int] | None = None,
-    ) -> None:
-        """What follows messages reaching a final state: refunds, npai, webhook events
-        (`webhooks`: which of their accounts have a webhook, if known already)."""
-        refunds: dict[tuple[int, int], int] = defaultdict(int)
-        npai: list[str] = []
-        for state, final in done:
-            if earns_refund(state.status, final.status):
-                refunds[(state.account_id, state.batch_id)] += state.price_micros
-            if final.status is S.UNDELIVERED and self._is_npai(final.error_code):
-                npai.append(state.recipient)
-        for (account_id, batch_id), amount in sorted(refunds.items()):
-            if amount:
-                await tx.ledger.credit(account_id, amount, "refund", None, now, batch_id)
-        if npai:
-            await tx.delivery.mark_npai(npai, "unknown subscriber", now)
-        await self._report(tx, done, now, webhooks)
-
-    def _is_npai(self, error_code: str | None) -> bool:
-        if not error_code:
-            return False
-        try:
-            return int(error_code, 10) in self._npai_errors
-        except ValueError:
-            return False
-
-    async def _report(
-        self,
-        tx: Transaction,
-        done: Sequence[tuple[MessageState, Final]],
-        now: datetime,
-        webhooks: frozenset[int] | None,
-    ) -> None:
-        """A `message.status` event per message, for the accounts with a webhook: looked up
-        first (unless `webhooks` says), so that no event is built for the others (most,
-        often all, of a batch)."""
-        if not done:
-            return
-        targets = (
-            set(webhooks)
-            if webhooks is not None
-            else await tx.outbox.webhook_targets(sorted({state.account_id for state, _ in done}))
-        )
-        if not targets:
-            return
-        at = now.isoformat()
-        await enqueue_events(
-            tx,
-            [
-                (
-                    state.account_id,
-                    "message.status",
-                    {
-                        "id": state.id,
-                        "batch_id": state.batch_id,
-                        "to": state.recipient,
-                        "reference": state.reference,
-                        "status": str(final.status),
-                        "error_code": final.error_code,
-                        "at": at,
-                    },
-                )
-                for state, final in done
-                if state.account_id in targets
-            ],
-            now,
-            targets,
-        )
 
     # --- housekeeping ------------------------------------------------------------------------
 
@@ -435,7 +330,9 @@ class DeliveryService:
         async with self._store.transaction(write=True) as tx:
             ids = await tx.delivery.overdue(now - self.policy.validity, limit)
             if ids:
-                await self._finish(tx, dict.fromkeys(ids, Final(S.EXPIRED, "validity")), now)
+                await self._settlement.finish(
+                    tx, dict.fromkeys(ids, Final(S.EXPIRED, "validity")), now
+                )
         return len(ids)
 
     async def drop_expired_receipts(self) -> int:
