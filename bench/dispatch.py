@@ -262,17 +262,14 @@ async def main() -> None:
                         drain = await dispatch_rate(
                             url, port, args.messages, simulator.pid, pending, args.binds
                         )
-                        label = (
-                            f"dispatch {name:<10} {args.binds} binds, {pending:,} unmatched "
-                            "receipts waiting"
-                        )
-                        rates.setdefault(label, []).append(drain.rate)
+                        line = f"dispatch {name:<10} {args.binds} binds"
+                        waiting = f"{pending:,} unmatched receipts waiting"
+                        rates.setdefault(f"{line}, {waiting}", []).append(drain.rate)
                         print(
-                            f"dispatch {name:<10} {args.binds} binds, queued->delivered: "
-                            f"{drain.rate:9,.0f} msg/s   "
+                            f"{line}, queued->delivered: {drain.rate:9,.0f} msg/s   "
                             f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
                             f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
-                            f"{pending:,} unmatched receipts waiting"
+                            f"{waiting}"
                         )
     finally:
         simulator.terminate()

@@ -26,8 +26,8 @@ class OpenLink:
     capacity = 600  # 3 x the windows, nothing queued or in flight
 
 
-def dispatcher(delivery: CountingDelivery, max_unrecorded: int = 2000) -> Dispatcher:
-    config = DispatcherConfig(claim_batch=500, flush_batch=1000, max_unrecorded=max_unrecorded)
+def dispatcher(delivery: CountingDelivery, config: DispatcherConfig | None = None) -> Dispatcher:
+    """A dispatcher with one open link; the default config: claims of 500, flushes of 1,000."""
     found = Dispatcher(cast(DeliveryService, delivery), cast(Any, None), cast(Any, None), config)
     found._routes = RouteTable([Route(1, 1)], [1])
     found.runners[1] = cast(Any, OpenLink())
@@ -59,7 +59,7 @@ async def test_claims_at_least_a_window_at_a_time() -> None:
 
 async def test_claims_only_up_to_max_unrecorded_ahead_of_the_database() -> None:
     delivery = CountingDelivery()
-    waiting = dispatcher(delivery, max_unrecorded=1000)
+    waiting = dispatcher(delivery, DispatcherConfig(max_unrecorded=1000))
     unrecorded(waiting, 750)
     await waiting.claim_once()
     assert delivery.asked == [250]
@@ -78,9 +78,7 @@ async def test_claims_go_on_while_a_whole_flush_batch_is_being_recorded() -> Non
     """With the default config: a flush that took a full batch (1,000) leaves room for a
     claim, so that the links do not run dry until it commits."""
     delivery = CountingDelivery()
-    found = Dispatcher(cast(DeliveryService, delivery), cast(Any, None), cast(Any, None))
-    found._routes = RouteTable([Route(1, 1)], [1])
-    found.runners[1] = cast(Any, OpenLink())
+    found = dispatcher(delivery)
     found._recording = found.config.flush_batch
     await found.claim_once()
     assert delivery.asked == [found.config.claim_batch]
