@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import PG_URL, cpu_seconds, free_port, fresh_gateway
+from common import PG_URL, StealGauge, cpu_seconds, free_port, fresh_gateway
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.carriers.metrics import METRICS
 from smsgate.cli.delivery import tune_collector
@@ -52,7 +52,7 @@ from smsgate.smpp import DeliverSm, SubmitSm, connect
 WINDOW = 100
 
 
-def start_simulator(port: int) -> subprocess.Popen[bytes]:
+def start_simulator(port: int, receipt_delay: float = 0.0) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -62,7 +62,7 @@ def start_simulator(port: int) -> subprocess.Popen[bytes]:
         str(port),
         "--no-control",
         "--receipt-delay",
-        "0",
+        str(receipt_delay),
         "--log-level",
         "warning",
     ]
@@ -77,8 +77,9 @@ def start_simulator(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the simulator did not start")
 
 
-async def raw_rate(port: int, count: int) -> tuple[float, float]:
-    """Submit `count` messages at window 100 and wait for every receipt: (msg/s, CPU us/msg)."""
+async def raw_rate(port: int, count: int) -> tuple[float, float, float]:
+    """Submit `count` messages at window 100 and wait for every receipt: (msg/s, CPU us/msg,
+    the machine's steal share meanwhile)."""
     receipts = 0
     done = asyncio.Event()
 
@@ -103,7 +104,7 @@ async def raw_rate(port: int, count: int) -> tuple[float, float]:
         registered_delivery=1,
         short_message=b"hello",
     )
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, steal = time.process_time(), time.perf_counter(), StealGauge()
 
     async def worker(share: int) -> None:
         for _ in range(share):
@@ -113,7 +114,7 @@ async def raw_rate(port: int, count: int) -> tuple[float, float]:
     await done.wait()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     await client.unbind()
-    return count / elapsed, cpu / count * 1e6
+    return count / elapsed, cpu / count * 1e6, steal.share()
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -148,6 +149,14 @@ class Drain:
     dispatcher_us: float  # CPU per message of this process (the dispatcher)
     simulator_us: float
     database_us: float  # CPU per message of the local PostgreSQL server (0 on SQLite)
+    steal: float  # share of the machine's CPU time taken by other guests meanwhile
+
+    def describe(self) -> str:
+        """The figures after the rate: where the CPU went, and the machine's steal."""
+        return (
+            f"CPU us/msg: dispatcher {self.dispatcher_us:5.1f}, simulator "
+            f"{self.simulator_us:4.1f}, database {self.database_us:5.1f}   steal {self.steal:.0%}"
+        )
 
 
 async def dispatch_rate(
@@ -182,7 +191,7 @@ async def dispatch_rate(
     dispatcher = Dispatcher(gateway.delivery, gateway.inbound, gateway.links)
     on_postgresql = url.startswith("postgresql")
     sim_cpu, db_before = cpu_seconds(simulator) or 0.0, postgres_cpu() if on_postgresql else {}
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, steal = time.process_time(), time.perf_counter(), StealGauge()
     recorded_before = recorded_receipts()
     await dispatcher.start()
     # The dispatcher's own count of recorded receipts (one per message here; matched, or kept
@@ -199,7 +208,7 @@ async def dispatch_rate(
     await dispatcher.stop()
     await gateway.close()
     per = 1e6 / count
-    return Drain(count / elapsed, cpu * per, sim_cpu * per, db_cpu * per)
+    return Drain(count / elapsed, cpu * per, sim_cpu * per, db_cpu * per, steal.share())
 
 
 async def add_pending_receipts(gateway: Any, count: int) -> None:
@@ -250,8 +259,11 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for run in range(args.runs):
-                rate, cpu = await raw_rate(port, args.messages)
-                print(f"raw client -> simulator:      {rate:9,.0f} msg/s   {cpu:6.1f} us CPU/msg")
+                rate, cpu, stolen = await raw_rate(port, args.messages)
+                print(
+                    f"raw client -> simulator:      {rate:9,.0f} msg/s   {cpu:6.1f} us CPU/msg"
+                    f"   steal {stolen:.0%}"
+                )
                 rates.setdefault("raw client -> simulator", []).append(rate)
                 names = [n for n in ("sqlite", "postgresql") if args.database in (n, "both")]
                 for name in names:
@@ -267,16 +279,20 @@ async def main() -> None:
                         rates.setdefault(f"{line}, {waiting}", []).append(drain.rate)
                         print(
                             f"{line}, queued->delivered: {drain.rate:9,.0f} msg/s   "
-                            f"CPU us/msg: dispatcher {drain.dispatcher_us:5.1f}, simulator "
-                            f"{drain.simulator_us:4.1f}, database {drain.database_us:5.1f}   "
-                            f"{waiting}"
+                            f"{drain.describe()}   {waiting}"
                         )
     finally:
         simulator.terminate()
         simulator.wait()
-    if args.runs > 1:
-        # This machine's speed drifts within minutes: one run says little, the median more.
-        print(f"over {args.runs} runs (msg/s):")
+    print_medians(rates)
+
+
+def print_medians(rates: dict[str, list[float]]) -> None:
+    """Each line's median and range, after repeated runs: this machine's speed drifts
+    within minutes, so one run says little, the median more."""
+    runs = max(len(found) for found in rates.values())
+    if runs > 1:
+        print(f"over {runs} runs (msg/s):")
         for label, found in rates.items():
             print(
                 f"  {label}: median {statistics.median(found):,.0f}, "
