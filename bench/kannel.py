@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
 import socket
@@ -288,7 +287,8 @@ async def main() -> None:
             f"{kannel.rate:9,.0f} msg/s (reported to the dlr-url: {kannel.reported_rate:,.0f}; "
             f"{kannel.lost:,} receipts unmatched)   CPU us/msg: "
             f"bearerbox + smsbox {kannel.kannel_us:5.1f}, simulator {kannel.simulator_us:4.1f}"
-            f"   steal {kannel.steal:.0%}"
+            f"   steal {kannel.steal:.0%}",
+            flush=True,
         )
         rates.setdefault("Kannel", []).append(kannel.rate)
         port = free_port()
@@ -308,5 +308,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     asyncio.run(main())
