@@ -6,7 +6,8 @@ this process drains them: the clock runs from its start until every message is f
 (`delivered`). Next to it, the raw rate of a minimal client (our SMPP client, window 100,
 receipts counted, no database) against the same simulator in the same run: the ceiling
 the dispatcher's bookkeeping is measured against. Each drain also prints the CPU per message
-of the dispatcher, the simulator and the local PostgreSQL server: where the time goes.
+of the dispatcher, the simulator and the local PostgreSQL server (where the time goes),
+and the share of the machine's CPU time its hypervisor gave to other guests meanwhile.
 
     .venv/bin/python bench/dispatch.py [--database sqlite|postgresql|both] [--messages 20000]
                                        [--binds 4] [--pending 100000] [--runs 1]
@@ -290,7 +291,7 @@ async def main() -> None:
 def print_medians(rates: dict[str, list[float]]) -> None:
     """Each line's median and range, after repeated runs: this machine's speed drifts
     within minutes, so one run says little, the median more."""
-    runs = max(len(found) for found in rates.values())
+    runs = max((len(found) for found in rates.values()), default=0)
     if runs > 1:
         print(f"over {runs} runs (msg/s):")
         for label, found in rates.items():

@@ -201,14 +201,19 @@ async def kannel_drain(count: int, binds: int, receipt_delay: float) -> KannelDr
             processes.append(simulator)
             sim_cpu, steal = cpu_seconds(simulator.pid) or 0.0, StealGauge()
             # Done once every message is sent and bearerbox's DLR store is empty; or, if
-            # receipts stop coming with entries left (receipts it failed to match, answered
-            # with an error, and sent again by the simulator in vain), 3 s after the last.
+            # receipts stop coming with entries left (receipts it failed to match, which the
+            # simulator sends again in vain), 3 s after the last one it matched.
             started = matched = last_receipt_at = 0.0
+            progress_at, progress = time.perf_counter(), (0, 0)
             lost = receipts = 0
             while not matched:
                 _, text = await status.get(f"/status.txt?password={PASSWORD}")
                 found = {name: int(pattern.search(text)[1]) for name, pattern in STATUS.items()}  # type: ignore[index]
                 now = time.perf_counter()
+                if (found["sent"], found["receipts"]) != progress:
+                    progress_at, progress = now, (found["sent"], found["receipts"])
+                elif now - progress_at > 60:
+                    raise RuntimeError(f"Kannel made no progress for 60 s: {found}")
                 if not started and found["sent"]:
                     started = now
                 if found["receipts"] > receipts:
