@@ -1,4 +1,4 @@
-"""Kannel beside smsgate's dispatcher: the same drain through the same simulator, alternated.
+"""Kannel beside smsgate's dispatcher: the same drain through the same SMSC, alternated.
 
 The issue's yardstick for `bench/dispatch.py` is Kannel (about 4,000 msg/s while it tracks
 delivery receipts, measured once on this kind of machine). This kind of machine has run
@@ -17,7 +17,11 @@ elsewhere says little: this script measures both here, in turns.
 
     apt-get install kannel      # bearerbox and smsbox on PATH; without them this stops
     .venv/bin/python bench/kannel.py [--messages 20000] [--binds 4] [--runs 1]
-                                     [--receipt-delay 0.2]
+                                     [--receipt-delay 0.2] [--smsc simulator|npm]
+
+`--smsc npm`: both drain through the npm `smpp` SMSC instead (peers/npm-smsc, `make peers`),
+the SMSC the issue measured Kannel against (it spends ~50 us of CPU a message, the simulator
+~20, on the same two cores).
 
 The simulator sends each receipt 0.2 s after its submit (bench/dispatch.py: at once): with
 no delay, bearerbox logged "got DLR but could not find message" for 819 of 5,000 receipts
@@ -46,6 +50,7 @@ from common import PG_URL, StealGauge, cpu_seconds, free_port
 from dispatch import WINDOW, dispatch_rate, print_medians, start_simulator
 
 PASSWORD = "bench"
+NPM_SMSC = Path(__file__).resolve().parent.parent / "peers" / "npm-smsc"
 STATUS = {
     "sent": re.compile(rb"^SMS: received \d+ \(\d+ queued\), sent (\d+)", re.M),
     "receipts": re.compile(rb"^DLR: received (\d+)", re.M),
@@ -157,6 +162,23 @@ class KannelDrain:
     steal: float  # share of the machine's CPU time taken by other guests meanwhile
 
 
+def start_npm_smsc(port: int, receipt_delay: float) -> subprocess.Popen[bytes]:
+    """The npm `smpp` package as the SMSC (peers/npm-smsc, `make peers`): the SMSC the issue
+    measured Kannel against. Its ids are decimal, in the receipts too."""
+    node = shutil.which("node")
+    if node is None or not (NPM_SMSC / "node_modules" / "smpp").is_dir():
+        sys.exit("the npm SMSC needs node and `make peers`")
+    command = [node, str(NPM_SMSC / "smsc.js"), "--port", str(port), "--receipts"]
+    command += ["--receipt-delay-ms", str(round(receipt_delay * 1000))]
+    # It runs until its stdin closes (or SIGTERM): keep a pipe open.
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    wait_for_port(port, "the npm SMSC")
+    return process
+
+
+SMSCS = {"simulator": start_simulator, "npm": start_npm_smsc}
+
+
 def start_kannel(config: Path, ports: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     """bearerbox, then smsbox, each once it listens."""
     started = []
@@ -180,7 +202,7 @@ def wait_for_port(port: int, what: str) -> None:
     raise RuntimeError(f"{what} did not start")
 
 
-async def kannel_drain(count: int, binds: int, receipt_delay: float) -> KannelDrain:
+async def kannel_drain(count: int, binds: int, receipt_delay: float, smsc: str) -> KannelDrain:
     """Queue `count` messages in a fresh Kannel whose SMSC is down, then start the simulator
     and time the drain (see the module's docstring)."""
     ports = {name: free_port() for name in ("smsc", "admin", "smsbox", "sendsms")}
@@ -197,7 +219,7 @@ async def kannel_drain(count: int, binds: int, receipt_delay: float) -> KannelDr
             status = KeepAliveGet(ports["admin"])
             bearerbox, smsbox = processes[0].pid, processes[1].pid
             kannel_cpu = sum(cpu_seconds(pid) or 0.0 for pid in (bearerbox, smsbox))
-            simulator = start_simulator(ports["smsc"], receipt_delay)
+            simulator = SMSCS[smsc](ports["smsc"], receipt_delay)
             processes.append(simulator)
             sim_cpu, steal = cpu_seconds(simulator.pid) or 0.0, StealGauge()
             # Done once every message is sent and bearerbox's DLR store is empty; or, if
@@ -274,6 +296,12 @@ async def main() -> None:
     parser.add_argument("--binds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument(
+        "--smsc",
+        choices=sorted(SMSCS),
+        default="simulator",
+        help="the SMSC both drain through: the built-in simulator, or the npm `smpp` one",
+    )
+    parser.add_argument(
         "--receipt-delay",
         type=float,
         default=0.2,
@@ -286,9 +314,9 @@ async def main() -> None:
         sys.exit(f"{' and '.join(missing)} not found: apt-get install kannel")
     rates: dict[str, list[float]] = {}
     for _ in range(args.runs):
-        kannel = await kannel_drain(args.messages, args.binds, args.receipt_delay)
+        kannel = await kannel_drain(args.messages, args.binds, args.receipt_delay, args.smsc)
         print(
-            f"Kannel {args.binds} binds, first submit -> receipts matched: "
+            f"Kannel {args.binds} binds ({args.smsc}), first submit -> receipts matched: "
             f"{kannel.rate:9,.0f} msg/s (reported to the dlr-url: {kannel.reported_rate:,.0f}; "
             f"{kannel.lost:,} receipts unmatched)   CPU us/msg: "
             f"bearerbox + smsbox {kannel.kannel_us:5.1f}, simulator {kannel.simulator_us:4.1f}"
@@ -297,14 +325,14 @@ async def main() -> None:
         )
         rates.setdefault("Kannel", []).append(kannel.rate)
         port = free_port()
-        simulator = start_simulator(port, args.receipt_delay)
+        simulator = SMSCS[args.smsc](port, args.receipt_delay)
         try:
             drain = await dispatch_rate(PG_URL, port, args.messages, simulator.pid, 0, args.binds)
         finally:
             simulator.terminate()
             simulator.wait()
         print(
-            f"smsgate {args.binds} binds, PostgreSQL, queued -> delivered: "
+            f"smsgate {args.binds} binds ({args.smsc}), PostgreSQL, queued -> delivered: "
             f"{drain.rate:9,.0f} msg/s   {drain.describe()}   "
             f"x{drain.rate / kannel.rate:.2f} Kannel's"
         )
