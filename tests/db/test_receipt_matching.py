@@ -13,12 +13,8 @@ import sqlalchemy as sa
 from smsgate.bootstrap import Gateway
 from smsgate.db import tables as t
 from smsgate.db.delivery import _PG_SUBMIT_SENDING
-from smsgate.db.receipts import (
-    _PG_INSERT_PARTS_TAKING_KEPT,
-    _PG_MATCH_PARTS,
-    _PG_TAKE_KEPT,
-    _PG_TAKE_MATCHABLE,
-)
+from smsgate.db.kept_receipts import _PG_TAKE_KEPT, _PG_TAKE_MATCHABLE
+from smsgate.db.receipts import _PG_INSERT_PARTS_TAKING_KEPT, _PG_MATCH_PARTS
 from smsgate.domain.messages import MessageStatus
 from smsgate.domain.recipients import Recipient
 from smsgate.ports import MessageUpdate, PartReceipt, PartRecord

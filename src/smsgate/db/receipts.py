@@ -1,19 +1,18 @@
 """Parts and receipts: each submitted segment with its carrier id key, and delivery receipts
 matched to them by an indexed equality on (link_id, carrier_key); receipts that came before
-their submit wait in pending_receipts."""
+their submit wait in pending_receipts (kept_receipts.py, SqlReceipts' base)."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsgate.db import dialects
 from smsgate.db import tables as t
+from smsgate.db.kept_receipts import TAKE_KEPT_SQL, SqlKeptReceipts, keys_by_link, part_receipts
 from smsgate.domain.messages import MessageStatus
 from smsgate.ports import Matching, MessageState, PartReceipt, PartRecord
 
@@ -32,23 +31,8 @@ _UPDATE_PART = (
 )
 
 
-# Receipts kept for a link's keys, taken (deleted and returned) in one statement: one index
-# probe per key, then each row by its ctid, whatever the statistics (see _PG_MATCH_PARTS).
-_TAKE_KEPT_SQL = """
-    DELETE FROM pending_receipts AS r
-    USING (
-        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
-        CROSS JOIN LATERAL (
-            SELECT ctid AS tid FROM pending_receipts
-            WHERE link_id = :link_id AND carrier_key = k.carrier_key
-            LIMIT 1000
-        ) AS x
-    ) AS f
-    WHERE r.ctid = f.tid
-    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
-"""
-_PG_TAKE_KEPT = dialects.typed_arrays(sa.text(_TAKE_KEPT_SQL))
-# The same, after inserting the parts: one round trip for a flush's parts on one link.
+# The parts inserted, then the receipts kept for them taken (TAKE_KEPT_SQL, kept_receipts.py):
+# one round trip for a flush's parts on one link.
 _INSERT_PARTS_SQL = """
     WITH inserted AS (
         INSERT INTO parts (message_id, seq, link_id, carrier_key, status, submitted_at)
@@ -60,36 +44,8 @@ _INSERT_PARTS_SQL = """
     )
 """
 _PG_INSERT_PARTS_TAKING_KEPT = dialects.typed_arrays(
-    sa.text(_INSERT_PARTS_SQL + _TAKE_KEPT_SQL).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
+    sa.text(_INSERT_PARTS_SQL + TAKE_KEPT_SQL).bindparams(sa.bindparam("now", type_=t.UtcDateTime))
 )
-# The take of kept receipts, only for keys whose submitted part exists now (a rematch): the
-# part is probed per key too, through a LATERAL with LIMIT (an EXISTS would become a
-# semi-join, with the plan choice that brings). Written out whole, like the take above, so
-# that each statement reads as PostgreSQL runs it.
-_PG_TAKE_MATCHABLE = dialects.typed_arrays(
-    sa.text(
-        """
-    DELETE FROM pending_receipts AS r
-    USING (
-        SELECT x.tid FROM unnest(CAST(:keys AS text[])) AS k(carrier_key)
-        CROSS JOIN LATERAL (
-            SELECT 1 FROM parts AS p
-            WHERE p.link_id = :link_id AND p.carrier_key = k.carrier_key
-                AND p.status = 'submitted'
-            LIMIT 1
-        ) AS submitted
-        CROSS JOIN LATERAL (
-            SELECT ctid AS tid FROM pending_receipts
-            WHERE link_id = :link_id AND carrier_key = k.carrier_key
-            LIMIT 1000
-        ) AS x
-    ) AS f
-    WHERE r.ctid = f.tid
-    RETURNING r.link_id, r.carrier_key, r.status, r.error_code
-    """
-    )
-)
-
 # Matching on PostgreSQL: find the newest submitted part of each key, mark it with its
 # receipt's status, finish the single-part messages those parts belong to, and say which part
 # each receipt matched: one statement (one per link), where the statuses of a multi-part
@@ -165,26 +121,8 @@ _PG_MATCH_PARTS = (
 )
 
 
-def _part_receipts(rows: Iterable[Any]) -> builtins.list[PartReceipt]:
-    """Receipts from rows of (link_id, carrier_key, status, error_code)."""
-    return [PartReceipt(row[0], row[1], S(row[2]), row[3]) for row in rows]
-
-
-def _keys_by_link(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
-    """The distinct carrier keys of (link id, carrier key) pairs, per link, links and keys in
-    order."""
-    found: dict[int, set[str]] = {}
-    for link_id, key in pairs:
-        found.setdefault(link_id, set()).add(key)
-    return {link_id: sorted(keys) for link_id, keys in sorted(found.items())}
-
-
-class SqlReceipts:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    def _in(self, column: Any, values: Sequence[int] | Sequence[str]) -> Any:
-        return dialects.in_values(self._conn, column, values)
+class SqlReceipts(SqlKeptReceipts):
+    """Parts and their matching; the kept receipts' side comes from SqlKeptReceipts."""
 
     async def add_parts(
         self, parts: Sequence[PartRecord], now: datetime, replacing: Sequence[int] = ()
@@ -197,8 +135,8 @@ class SqlReceipts:
             await self._conn.execute(
                 t.parts.delete().where(self._in(p.message_id, sorted(set(replacing))))
             )
-        keys_by_link = _keys_by_link((part.link_id, part.carrier_key) for part in parts)
-        links = list(keys_by_link)
+        keys = keys_by_link((part.link_id, part.carrier_key) for part in parts)
+        links = list(keys)
         if dialects.is_postgresql(self._conn):
             rows = list(
                 await self._conn.execute(
@@ -211,14 +149,12 @@ class SqlReceipts:
                         "status": str(S.SUBMITTED),
                         "now": now,
                         "link_id": links[0],
-                        "keys": keys_by_link[links[0]],
+                        "keys": keys[links[0]],
                     },
                 )
             )
             for link_id in links[1:]:
-                rows += await self._conn.execute(
-                    _PG_TAKE_KEPT, {"link_id": link_id, "keys": keys_by_link[link_id]}
-                )
+                rows += await self._take_kept(link_id, keys[link_id])
         else:
             await self._conn.execute(
                 t.parts.insert(),
@@ -238,23 +174,8 @@ class SqlReceipts:
             )
             rows = []
             for link_id in links:
-                rows += await self._take_kept_sqlite(link_id, keys_by_link[link_id])
-        return _part_receipts(rows)
-
-    async def _take_kept_sqlite(self, link_id: int, keys: Sequence[str]) -> builtins.list[Any]:
-        c = t.pending_receipts.c
-        found = list(
-            await self._conn.execute(
-                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code).where(
-                    c.link_id == link_id, self._in(c.carrier_key, keys)
-                )
-            )
-        )
-        if found:
-            await self._conn.execute(
-                t.pending_receipts.delete().where(self._in(c.id, [row.id for row in found]))
-            )
-        return [tuple(row)[1:] for row in found]
+                rows += await self._take_kept(link_id, keys[link_id])
+        return part_receipts(rows)
 
     async def match_parts(self, receipts: Sequence[PartReceipt], now: datetime) -> Matching:
         if not receipts:
@@ -324,7 +245,7 @@ class SqlReceipts:
     ) -> dict[tuple[int, str], tuple[int, int, int]]:
         """Without UPDATE ... FROM: find the parts, then update them, in two statements."""
         by_key: dict[tuple[int, str], tuple[int, int, int]] = {}
-        for link_id, keys in _keys_by_link((r.link_id, r.carrier_key) for r in receipts).items():
+        for link_id, keys in keys_by_link((r.link_id, r.carrier_key) for r in receipts).items():
             rows = await self._conn.execute(
                 sa.select(p.message_id, p.seq, p.carrier_key, m.segments)
                 .join_from(t.parts, t.messages, m.id == p.message_id)
@@ -365,86 +286,3 @@ class SqlReceipts:
         for row in rows:
             found.setdefault(row.message_id, {})[row.seq] = row.status
         return found
-
-    async def take_matchable_for(
-        self, keys: Sequence[tuple[int, str]]
-    ) -> builtins.list[PartReceipt]:
-        """Kept receipts for these (link, key) whose submitted part exists now: taken."""
-        c = t.pending_receipts.c
-        found: list[PartReceipt] = []
-        for link_id, link_keys in _keys_by_link(keys).items():
-            if dialects.is_postgresql(self._conn):
-                rows = await self._conn.execute(
-                    _PG_TAKE_MATCHABLE, {"link_id": link_id, "keys": link_keys}
-                )
-            else:
-                part_exists = sa.exists().where(
-                    p.link_id == c.link_id,
-                    p.carrier_key == c.carrier_key,
-                    p.status == str(S.SUBMITTED),
-                )
-                rows = await self._conn.execute(
-                    t.pending_receipts.delete()
-                    .where(c.link_id == link_id, self._in(c.carrier_key, link_keys), part_exists)
-                    .returning(c.link_id, c.carrier_key, c.status, c.error_code)
-                )
-            found += _part_receipts(rows)
-        return found
-
-    async def keep_receipts(
-        self, receipts: Sequence[PartReceipt], now: datetime, expires_at: datetime
-    ) -> None:
-        if not receipts:
-            return
-        await self._conn.execute(
-            t.pending_receipts.insert(),
-            [
-                {
-                    "link_id": r.link_id,
-                    "carrier_key": r.carrier_key,
-                    "status": str(r.status),
-                    "error_code": r.error_code,
-                    "received_at": now,
-                    "expires_at": expires_at,
-                }
-                for r in receipts
-            ],
-        )
-
-    async def take_matchable_receipts(self, limit: int) -> builtins.list[PartReceipt]:
-        c = t.pending_receipts.c
-        rows = (
-            await self._conn.execute(
-                sa.select(c.id, c.link_id, c.carrier_key, c.status, c.error_code)
-                .join_from(
-                    t.pending_receipts,
-                    t.parts,
-                    sa.and_(
-                        p.link_id == c.link_id,
-                        p.carrier_key == c.carrier_key,
-                        p.status == str(S.SUBMITTED),
-                    ),
-                )
-                .order_by(c.id)
-                .limit(limit)
-            )
-        ).all()
-        if not rows:
-            return []
-        await self._conn.execute(
-            t.pending_receipts.delete().where(self._in(c.id, sorted({row.id for row in rows})))
-        )
-        seen: set[int] = set()
-        found: list[PartReceipt] = []
-        for row in rows:
-            if row.id not in seen:
-                seen.add(row.id)
-                found.append(
-                    PartReceipt(row.link_id, row.carrier_key, S(row.status), row.error_code)
-                )
-        return found
-
-    async def drop_expired_receipts(self, now: datetime) -> int:
-        c = t.pending_receipts.c
-        result = await self._conn.execute(t.pending_receipts.delete().where(c.expires_at <= now))
-        return int(result.rowcount)
