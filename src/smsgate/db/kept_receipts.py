@@ -83,6 +83,9 @@ def keys_by_link(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
 
 
 class SqlKeptReceipts:
+    """The kept receipts' half of the receipts repository (ports.Receipts): SqlReceipts adds
+    the parts and the matching."""
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
