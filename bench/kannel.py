@@ -252,9 +252,11 @@ async def kannel_drain(count: int, binds: int, receipt_delay: float, smsc: str) 
             sim_cpu = (cpu_seconds(simulator.pid) or 0.0) - sim_cpu
             status.close()
         finally:
-            for process in reversed(processes):
-                process.terminate()
+            # Kannel first, the SMSC once it is gone: an SMSC told to stop unbinds its ESMEs,
+            # and bearerbox stopping at the same moment dropped those connections under it
+            # (the simulator's "smpp unbind unanswered" warnings).
             for process in processes:
+                process.terminate()
                 try:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
