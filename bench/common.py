@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,19 @@ class StealGauge:
     def share(self) -> float:
         total, steal = self._read()
         return (steal - self._start[1]) / max(1, total - self._start[0])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+    """Return once something listens on 127.0.0.1:`port`; after 20 s, kill `process` (the
+    server that should have) and raise."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{what} did not start")
 
 
 def free_port() -> int:

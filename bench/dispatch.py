@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import PG_URL, StealGauge, cpu_seconds, free_port, fresh_gateway
+from common import PG_URL, StealGauge, cpu_seconds, free_port, fresh_gateway, wait_for_port
 from smsgate.carriers.dispatcher import Dispatcher
 from smsgate.carriers.metrics import METRICS
 from smsgate.cli.delivery import tune_collector
@@ -68,14 +67,8 @@ def start_simulator(port: int, receipt_delay: float = 0.0) -> subprocess.Popen[b
         "warning",
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the simulator did not start")
+    wait_for_port(port, process, "the simulator")
+    return process
 
 
 async def raw_rate(port: int, count: int) -> tuple[float, float, float]:

@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from common import PG_URL, StealGauge, cpu_seconds, free_port
+from common import PG_URL, StealGauge, cpu_seconds, free_port, wait_for_port
 from dispatch import WINDOW, dispatch_rate, print_medians, start_simulator
 
 PASSWORD = "bench"
@@ -172,7 +171,7 @@ def start_npm_smsc(port: int, receipt_delay: float) -> subprocess.Popen[bytes]:
     command += ["--receipt-delay-ms", str(round(receipt_delay * 1000))]
     # It runs until its stdin closes (or SIGTERM): keep a pipe open.
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    wait_for_port(port, "the npm SMSC")
+    wait_for_port(port, process, "the npm SMSC")
     return process
 
 
@@ -183,23 +182,12 @@ def start_kannel(config: Path, ports: dict[str, int]) -> list[subprocess.Popen[b
     """bearerbox, then smsbox, each once it listens."""
     started = []
     for box, port in (("bearerbox", ports["admin"]), ("smsbox", ports["sendsms"])):
-        started.append(
-            subprocess.Popen(
-                [box, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-            )
+        process = subprocess.Popen(
+            [box, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
-        wait_for_port(port, box)
+        started.append(process)
+        wait_for_port(port, process, box)
     return started
-
-
-def wait_for_port(port: int, what: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start")
 
 
 async def kannel_drain(count: int, binds: int, receipt_delay: float, smsc: str) -> KannelDrain:
