@@ -213,8 +213,11 @@ async def kannel_drain(count: int, binds: int, receipt_delay: float, smsc: str) 
             # Done once every message is sent and bearerbox's DLR store is empty; or, if
             # receipts stop coming with entries left (receipts it failed to match, which the
             # simulator sends again in vain), 3 s after the last one it matched.
-            started = matched = last_receipt_at = 0.0
-            progress_at, progress = time.perf_counter(), (0, 0)
+            started = matched = 0.0
+            # From the SMSC's start, not 0: else "3 s after the last one" held at once when
+            # every message was sent before the first receipt came, and counted them lost.
+            last_receipt_at = progress_at = time.perf_counter()
+            progress = (0, 0)
             lost = receipts = 0
             while not matched:
                 _, text = await status.get(f"/status.txt?password={PASSWORD}")
